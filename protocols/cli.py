@@ -1,0 +1,130 @@
+"""The command-line interface (a contract: see DESIGN.md).
+
+    python -m protocols list [--json]
+    python -m protocols run NAME [--variant V] [--config JSON] [--seed N] [--steps N]
+                                 [--actions FILE|-] [--json]
+
+Exit codes: 0 all checks hold, 1 a check is violated, 2 bad input (one line on stderr).
+"""
+
+import argparse
+import json
+import sys
+
+from . import registry
+from .kernel import PlaygroundError, Simulation
+
+DEFAULT_STEPS = 1000
+
+
+class BadInput(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise BadInput(message)
+
+
+def _parser():
+    parser = _Parser(prog="python -m protocols", description="Run protocol engines.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    p_list = sub.add_parser("list", help="list the protocols and their variants")
+    p_list.add_argument("--json", action="store_true")
+    p_run = sub.add_parser("run", help="run a protocol: an action script, then auto-play")
+    p_run.add_argument("name")
+    p_run.add_argument("--variant")
+    p_run.add_argument("--config", default="{}", help="JSON object of options")
+    p_run.add_argument("--seed", type=int, default=0)
+    p_run.add_argument("--steps", type=int, default=DEFAULT_STEPS,
+                       help="auto-play steps after the script (default %(default)s)")
+    p_run.add_argument("--actions", help="file with a JSON list of actions, or - for stdin")
+    p_run.add_argument("--json", action="store_true")
+    return parser
+
+
+def _load_json(text, what):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BadInput(f"{what}: invalid JSON at line {exc.lineno} column {exc.colno}: "
+                       f"{exc.msg}") from None
+
+
+def cmd_list(args, out):
+    protocols = [p.describe() for p in registry.all_protocols()]
+    if args.json:
+        out.write(json.dumps(protocols, indent=2) + "\n")
+        return 0
+    for p in protocols:
+        out.write(f"{p['name']:<12} {p['title']} — {p['summary']}\n")
+        for variant, text in p["variants"].items():
+            out.write(f"{'':<14}--variant {variant}: {text}\n")
+    return 0
+
+
+def _read_actions(source):
+    if source is None:
+        return []
+    if source == "-":
+        text, what = sys.stdin.read(), "--actions (stdin)"
+    else:
+        try:
+            with open(source, encoding="utf-8") as fh:
+                text = fh.read()
+        except OSError as exc:
+            raise BadInput(f"--actions: cannot read {source}: {exc.strerror}") from None
+        what = f"--actions {source}"
+    actions = _load_json(text, what)
+    if not isinstance(actions, list):
+        raise BadInput(f"{what}: must be a JSON list of actions")
+    return actions
+
+
+def cmd_run(args, out):
+    try:
+        protocol = registry.get(args.name)
+    except PlaygroundError as exc:
+        raise BadInput(f"NAME: {exc.message}") from None
+    config = _load_json(args.config, "--config")
+    if args.steps < 0:
+        raise BadInput("--steps must not be negative")
+    actions = _read_actions(args.actions)
+    try:
+        sim = Simulation(protocol, args.variant, config, args.seed)
+    except PlaygroundError as exc:
+        raise BadInput(exc.message) from None
+    for index, action in enumerate(actions):
+        try:
+            sim.apply(action)
+        except PlaygroundError as exc:
+            raise BadInput(f"--actions: action {index + 1}: {exc.message}") from None
+    sim.run(args.steps)
+    violated = [c for c in sim.checks if not c["ok"]]
+    if args.json:
+        out.write(json.dumps({
+            "protocol": protocol.name, "variant": sim.variant, "seed": sim.seed,
+            "config": sim.config, "steps": sim.step, "time": sim.now,
+            "trace_hash": sim.trace_hash, "checks": sim.checks, "actions": sim.actions,
+            "state": sim.snapshot(),
+        }, indent=2) + "\n")
+    else:
+        out.write(f"{protocol.name} ({sim.variant}), seed {sim.seed}: {sim.step} steps, "
+                  f"t={sim.now} ms, trace {sim.trace_hash[:16]}\n")
+        for c in sim.checks:
+            mark = "ok  " if c["ok"] else "FAIL"
+            out.write(f"  {mark} {c['name']}: {c['detail']}\n")
+    return 1 if violated else 0
+
+
+COMMANDS = {"list": cmd_list, "run": cmd_run}
+
+
+def main(argv=None, out=None):
+    out = out or sys.stdout
+    try:
+        args = _parser().parse_args(argv)
+        return COMMANDS[args.command](args, out)
+    except BadInput as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 2

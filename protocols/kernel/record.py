@@ -1,0 +1,33 @@
+"""Node state as plain JSON data with attribute access, so handlers read like prose
+(`self.durable.log`) while snapshots, hashing and cloning stay trivial."""
+
+
+class Record(dict):
+    __slots__ = ()
+
+    def __getattr__(self, key):
+        try:
+            return self[key]
+        except KeyError:
+            raise AttributeError(key) from None
+
+    def __setattr__(self, key, value):
+        self[key] = value
+
+    def __delattr__(self, key):
+        try:
+            del self[key]
+        except KeyError:
+            raise AttributeError(key) from None
+
+
+def deep_copy(value):
+    """Copy JSON-like data (dicts, lists, scalars) much faster than copy.deepcopy."""
+    if isinstance(value, dict):
+        copied = {k: deep_copy(v) for k, v in value.items()}
+        return Record(copied) if isinstance(value, Record) else copied
+    if isinstance(value, list):
+        return [deep_copy(v) for v in value]
+    if isinstance(value, tuple):
+        return [deep_copy(v) for v in value]
+    return value

@@ -1,0 +1,21 @@
+"""The protocols the playground offers, by name, in display order."""
+
+from .kernel.errors import UnknownProtocol
+from .twopc import TwoPhaseCommit
+
+_PROTOCOLS = {p.name: p for p in (TwoPhaseCommit(),)}
+
+
+def names():
+    return list(_PROTOCOLS)
+
+
+def get(name):
+    try:
+        return _PROTOCOLS[name]
+    except (KeyError, TypeError):
+        raise UnknownProtocol(f"unknown protocol {name!r}; known: {', '.join(_PROTOCOLS)}") from None
+
+
+def all_protocols():
+    return list(_PROTOCOLS.values())
