@@ -25,7 +25,7 @@ PREPARE_TIMEOUT = 300     # a participant gives up on a transaction never prepar
 VOTE_TIMEOUT = 250        # the coordinator gives up waiting for votes
 RESEND_INTERVAL = 200     # the coordinator repeats its decision until acknowledged
 IN_DOUBT_INTERVAL = 400   # an in-doubt participant asks the coordinator what happened
-HEURISTIC_TIMEOUT = 500   # variant heuristic: an in-doubt participant gives up waiting
+HEURISTIC_TIMEOUT = 150   # variant heuristic: an in-doubt participant gives up waiting
 CLIENT_TIMEOUT = 600      # the application stops waiting for a reply
 FIRST_TRANSACTION_AT = 5
 NEXT_TRANSACTION_AFTER = 100
@@ -428,6 +428,15 @@ class TwoPhaseCommit(Protocol):
                  "to commit)",
         "vote-no": "Make this participant vote no when asked to prepare",
     }
+
+    def defaults(self, variant=None):
+        config = super().defaults(variant)
+        if variant == "heuristic":
+            # The faults under which a heuristic decision breaks atomicity: a coordinator
+            # (or its COMMITs) away for longer than the participants are willing to wait.
+            config.update(transactions=5, fault_drop=0.08, fault_crash=0.02,
+                          fault_downtime=[300, 1500])
+        return config
 
     def build(self, sim):
         cfg = sim.config
