@@ -1,0 +1,1 @@
+"""Protocol Playground: the Django project and app (a thin adapter over `protocols/`)."""

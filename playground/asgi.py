@@ -1,0 +1,32 @@
+"""ASGI entry point: HTTP goes to Django, WebSockets to the playground consumers.
+
+Run with `daphne playground.asgi:application` (see the Makefile).
+"""
+
+import os
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "playground.settings")
+
+from django.core.asgi import get_asgi_application  # noqa: E402
+
+# Django must be set up (get_asgi_application does it) before anything imports models.
+django_http = get_asgi_application()
+
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
+
+from .routing import websocket_urlpatterns  # noqa: E402
+
+if settings.SERVE_STATIC:
+    # Without a reverse proxy in front, Daphne serves /static/ straight from STATICFILES_DIRS
+    # (no collectstatic step), in DEBUG or not.
+    django_http = ASGIStaticFilesHandler(django_http)
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_http,
+        "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
+    }
+)

@@ -1,0 +1,9 @@
+"""WebSocket routes (the HTTP routes are in playground/urls.py)."""
+
+from django.urls import path
+
+from . import consumers
+
+websocket_urlpatterns = [
+    path("ws/play/<str:name>/", consumers.PlayConsumer.as_asgi()),
+]

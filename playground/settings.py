@@ -1,0 +1,138 @@
+"""Django settings for Protocol Playground.
+
+Defaults run one process with no external services: SQLite in the repository root and the
+in-memory channel layer. The environment switches on the scaled-out setup:
+
+    DJANGO_DEBUG=1            debug pages (never in production)
+    DJANGO_SECRET_KEY=...     required in any deployment
+    DJANGO_ALLOWED_HOSTS=a,b  comma separated host names
+    DATABASE_URL=postgres://… PostgreSQL (or any dj-database-url URL)
+    REDIS_URL=redis://…       channels-redis pub/sub layer, shared by several Daphne processes
+    SERVE_STATIC=0            leave /static/ to a reverse proxy (after `manage.py collectstatic`)
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_flag(name, default=False):
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name, default):
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return list(default)
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+DEBUG = env_flag("DJANGO_DEBUG")
+
+# The fallback key is only fit for a developer's machine; deployments set DJANGO_SECRET_KEY.
+SECRET_KEY = os.environ.get(
+    "DJANGO_SECRET_KEY", "dev-only-insecure-key-protocol-playground-change-me"
+)
+
+ALLOWED_HOSTS = env_list(
+    "DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"]
+)
+
+INSTALLED_APPS = [
+    "daphne",  # first, so `runserver` is Daphne's ASGI server
+    "channels",
+    "django.contrib.staticfiles",
+    "playground",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "playground.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+            ],
+        },
+    },
+]
+
+ASGI_APPLICATION = "playground.asgi.application"
+
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": BASE_DIR / "db.sqlite3",
+    }
+}
+if os.environ.get("DATABASE_URL"):
+    DATABASES["default"] = dj_database_url.parse(
+        os.environ["DATABASE_URL"], conn_max_age=60, conn_health_checks=True
+    )
+
+# One process: the in-memory layer. Several processes (rooms shared across Daphne workers):
+# Redis pub/sub, which needs no polling and no per-channel keys.
+if os.environ.get("REDIS_URL"):
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [os.environ["REDIS_URL"]]},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+# Daphne serves /static/ itself unless a reverse proxy does (see playground/asgi.py).
+SERVE_STATIC = env_flag("SERVE_STATIC", default=True)
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+
+# WebSocket limits (playground/consumers.py). Daphne's own cap is set on its command line
+# (Makefile) a little above this one, so oversized messages up to that size still get an
+# error frame rather than a dropped connection.
+PLAYGROUND_WS_MAX_MESSAGE_BYTES = 64 * 1024
+PLAYGROUND_WS_RATE_PER_SECOND = 30
+PLAYGROUND_WS_RATE_BURST = 60
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+    },
+    "loggers": {
+        "playground": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django": {"handlers": ["console"], "level": "INFO"},
+    },
+}
