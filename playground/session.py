@@ -1,0 +1,204 @@
+"""One user's live run of one protocol, as the WebSocket consumer drives it.
+
+A run is `replay(protocol, variant, config, seed, actions)`. The session keeps the run's
+inputs, its **timeline** (every action of the run, including those after the cursor after the
+user has stepped back) and the simulation at the **cursor**. Stepping back or seeking replays
+a prefix of the timeline; applying an action at the cursor either redoes the timeline's next
+action (the future is kept) or branches (the future is dropped).
+
+This module is synchronous and knows nothing about sockets; it turns intents into the
+server → client message bodies of docs/websocket.md (without `seq`).
+"""
+
+import logging
+
+from protocols.kernel import ConfigError, InvalidAction, Simulation, replay
+from protocols.kernel.scheduler import next_event
+
+from .wire import RequestError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SEED = 0  # the CLI's default too, so `run twopc` and a fresh page agree
+
+
+class InternalError(Exception):
+    """The kernel failed unexpectedly; the session was restored to its previous run."""
+
+
+class PlaySession:
+    def __init__(self, proto):
+        self.proto = proto
+        self.variant = proto.default_variant
+        self.config = {}
+        self.seed = DEFAULT_SEED
+        self.timeline = []
+        self.sim = None
+
+    # -- the simulation at the cursor ------------------------------------------------------
+
+    @property
+    def cursor(self):
+        return len(self.sim.actions)
+
+    @property
+    def quiescent(self):
+        """Whether auto-play has nothing left to do (no deliverable message, armed timer or
+        planned fault); the user may still act."""
+        return next_event(self.sim) is None
+
+    def ensure_started(self):
+        """Create the default run on first use, so every intent works on a fresh connection."""
+        if self.sim is None:
+            self.sim = self._guarded(
+                lambda: Simulation(self.proto, variant=self.variant, config=self.config, seed=self.seed)
+            )
+
+    def _replay(self, actions, variant=None, config=None, seed=None):
+        return replay(
+            self.proto.name,
+            self.variant if variant is None else variant,
+            self.config if config is None else config,
+            self.seed if seed is None else seed,
+            list(actions),
+        )
+
+    def _guarded(self, work):
+        """Run kernel work; turn kernel refusals into RequestError, anything else into
+        InternalError after restoring the simulation to the actions it had before."""
+        before = None if self.sim is None else list(self.sim.actions)
+        try:
+            return work()
+        except InvalidAction as exc:
+            raise RequestError(_code(exc, "not_enabled"), _message(exc)) from None
+        except ConfigError as exc:
+            raise RequestError("bad_config", _message(exc)) from None
+        except Exception:
+            log.exception("kernel failure in %s (variant=%s seed=%s)", self.proto.name, self.variant, self.seed)
+            if before is not None:
+                try:
+                    self.sim = self._replay(before)
+                except Exception:
+                    log.exception("could not restore the run after a kernel failure")
+            raise InternalError() from None
+
+    def _record(self):
+        """Fold the simulation's action list into the timeline: redo keeps the future,
+        anything else branches."""
+        applied = list(self.sim.actions)
+        if self.timeline[: len(applied)] != applied:
+            self.timeline = applied
+
+    # -- intents -----------------------------------------------------------------------------
+
+    def start(self, variant=None, config=None, seed=None, actions=None, cursor=None):
+        """Begin a new run, replaying `actions`; the cursor (default: the end) picks the
+        prefix that is applied. Raises RequestError and leaves the session as it was."""
+        variant = self.proto.default_variant if variant is None else variant
+        config = {} if config is None else config
+        seed = DEFAULT_SEED if seed is None else seed
+        actions = [] if actions is None else list(actions)
+        if cursor is None:
+            cursor = len(actions)
+        if cursor > len(actions):
+            raise RequestError("bad_field", f"'cursor' must be at most {len(actions)}")
+
+        def build():
+            # Replay the whole timeline once, so a run whose later actions are not enabled is
+            # refused now rather than on a later seek.
+            sim = self._replay(actions, variant, config, seed)
+            if cursor < len(actions):
+                sim = self._replay(actions[:cursor], variant, config, seed)
+            return sim
+
+        sim = self._guarded(build)
+        self.variant, self.config, self.seed = variant, config, seed
+        self.timeline = list(actions)
+        self.sim = sim
+
+    def apply(self, action):
+        """Apply one user action at the cursor; return (actions, events)."""
+        self.ensure_started()
+        events = self._guarded(lambda: self.sim.apply(action))
+        self._record()
+        return [self.sim.actions[-1]], list(events)
+
+    def step(self, count):
+        """Let the scheduler take up to `count` steps (fewer if it runs out of things to do);
+        return (actions, events)."""
+        self.ensure_started()
+        actions, events = [], []
+        try:
+            for _ in range(count):
+                taken = self._guarded(self.sim.auto_step)
+                if taken is None:
+                    break
+                action, new_events = taken
+                actions.append(action)
+                events.extend(new_events)
+        finally:
+            # Steps taken before a failure stay taken (the failed one was rolled back).
+            self._record()
+        return actions, events
+
+    def seek(self, step):
+        """Move the cursor to `step` (0 … len(timeline)) by replaying that prefix."""
+        self.ensure_started()
+        if step > len(self.timeline):
+            raise RequestError("bad_field", f"'step' must be at most {len(self.timeline)}")
+        self.sim = self._guarded(lambda: self._replay(self.timeline[:step]))
+
+    def back(self):
+        """Move the cursor one action back (a no-op at the start of the run)."""
+        self.ensure_started()
+        if self.cursor > 0:
+            self.seek(self.cursor - 1)
+
+    # -- server → client message bodies -------------------------------------------------------
+
+    def run_description(self):
+        return {
+            "variant": self.variant,
+            "config": self.config,
+            "seed": self.seed,
+            "actions": list(self.timeline),
+            "cursor": self.cursor,
+        }
+
+    def snapshot_message(self, playing):
+        self.ensure_started()
+        return {
+            "type": "snapshot",
+            "protocol": self.proto.describe(),
+            "run": self.run_description(),
+            "step": self.sim.step,
+            "trace": list(self.sim.trace),
+            "state": self.sim.snapshot(),
+            "enabled": self.sim.enabled(),
+            "playing": playing,
+            "quiescent": self.quiescent,
+        }
+
+    def frame_message(self, actions, events, playing):
+        return {
+            "type": "frame",
+            "step": self.sim.step,
+            "length": len(self.timeline),
+            "action": actions[-1] if actions else None,
+            "actions": actions,
+            "events": events,
+            "state": self.sim.snapshot(),
+            "enabled": self.sim.enabled(),
+            "playing": playing,
+            "quiescent": self.quiescent,
+        }
+
+
+def _code(exc, default):
+    code = getattr(exc, "code", None)
+    return code if isinstance(code, str) and code else default
+
+
+def _message(exc):
+    message = getattr(exc, "message", None)
+    return message if isinstance(message, str) and message else str(exc) or exc.__class__.__name__

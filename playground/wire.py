@@ -1,0 +1,157 @@
+"""The client → server half of the WebSocket protocol (docs/websocket.md): decoding and
+validating one inbound message into an intent, before anything touches the simulation."""
+
+import json
+
+MAX_STEP_COUNT = 50
+MIN_INTERVAL_MS = 50
+MAX_INTERVAL_MS = 5000
+MAX_ACTIONS = 10_000
+MAX_SEED = 2**53 - 1  # seeds travel through JavaScript numbers in share links
+MAX_VARIANT_LENGTH = 100
+
+
+class RequestError(Exception):
+    """A refused request: becomes an error frame `{code, message}`; nothing changes."""
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _reject_constant(name):
+    # NaN / Infinity are not JSON; accepting them would echo invalid JSON back to browsers.
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _finite_float(text):
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError("number out of range")
+    return value
+
+
+def decode(text):
+    """Decode one text message into a JSON object, or raise RequestError."""
+    try:
+        value = json.loads(
+            text, parse_constant=_reject_constant, parse_float=_finite_float
+        )
+    except (ValueError, RecursionError) as exc:
+        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+        if isinstance(exc, RecursionError):
+            reason = "nested too deeply"
+        raise RequestError("bad_json", f"message is not valid JSON: {reason}") from None
+    if not isinstance(value, dict):
+        raise RequestError("not_object", "message must be a JSON object")
+    return value
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _int_field(message, name, low, high, required=False):
+    if name not in message:
+        if required:
+            raise RequestError("bad_field", f"{name!r} is required")
+        return None
+    value = message[name]
+    if not _is_int(value) or not low <= value <= high:
+        raise RequestError("bad_field", f"{name!r} must be an integer from {low} to {high}")
+    return value
+
+
+def _start(message):
+    intent = {}
+    if message.get("variant") is not None:
+        variant = message["variant"]
+        if not isinstance(variant, str) or not 0 < len(variant) <= MAX_VARIANT_LENGTH:
+            raise RequestError("bad_field", "'variant' must be a variant name")
+        intent["variant"] = variant
+    if message.get("config") is not None:
+        if not isinstance(message["config"], dict):
+            raise RequestError("bad_field", "'config' must be a JSON object")
+        intent["config"] = message["config"]
+    if message.get("seed") is not None:
+        intent["seed"] = _int_field(message, "seed", 0, MAX_SEED)
+    actions = message.get("actions")
+    if actions is not None:
+        if not isinstance(actions, list):
+            raise RequestError("bad_field", "'actions' must be a list of action objects")
+        if len(actions) > MAX_ACTIONS:
+            raise RequestError("too_large", f"a run may hold at most {MAX_ACTIONS} actions")
+        for index, action in enumerate(actions):
+            if not isinstance(action, dict) or not isinstance(action.get("type"), str):
+                raise RequestError(
+                    "bad_field", f"actions[{index}] must be an object with a string 'type'"
+                )
+        intent["actions"] = actions
+    if message.get("cursor") is not None:
+        intent["cursor"] = _int_field(message, "cursor", 0, MAX_ACTIONS)
+    return intent
+
+
+def _action(message):
+    action = message.get("action")
+    if not isinstance(action, dict) or not isinstance(action.get("type"), str):
+        raise RequestError("bad_field", "'action' must be an object with a string 'type'")
+    return {"action": action}
+
+
+def _step(message):
+    count = _int_field(message, "count", 1, MAX_STEP_COUNT)
+    return {"count": 1 if count is None else count}
+
+
+def _seek(message):
+    return {"step": _int_field(message, "step", 0, MAX_ACTIONS, required=True)}
+
+
+def _play(message):
+    interval = _int_field(message, "interval_ms", MIN_INTERVAL_MS, MAX_INTERVAL_MS)
+    return {} if interval is None else {"interval_ms": interval}
+
+
+def _speed(message):
+    return {
+        "interval_ms": _int_field(
+            message, "interval_ms", MIN_INTERVAL_MS, MAX_INTERVAL_MS, required=True
+        )
+    }
+
+
+def _no_fields(message):
+    return {}
+
+
+_VALIDATORS = {
+    "start": _start,
+    "action": _action,
+    "step": _step,
+    "back": _no_fields,
+    "seek": _seek,
+    "play": _play,
+    "pause": _no_fields,
+    "speed": _speed,
+    "snapshot": _no_fields,
+    "ping": _no_fields,
+}
+
+INTENT_TYPES = tuple(_VALIDATORS)
+
+
+def parse(text):
+    """Decode and validate one inbound text message; return `(type, fields)`.
+
+    Raises RequestError with code bad_json, not_object, unknown_type, bad_field or too_large.
+    Fields the protocol does not define are ignored.
+    """
+    message = decode(text)
+    kind = message.get("type")
+    if not isinstance(kind, str) or kind not in _VALIDATORS:
+        shown = kind if isinstance(kind, str) and len(kind) <= 40 else None
+        detail = f"unknown message type {shown!r}" if shown else "missing or invalid 'type'"
+        raise RequestError("unknown_type", f"{detail}; expected one of {', '.join(INTENT_TYPES)}")
+    return kind, _VALIDATORS[kind](message)
