@@ -395,6 +395,89 @@ class Participant(Node):
         self.release(tx)
 
 
+def _deliver(first, last):
+    return [{"type": "deliver", "msg": m} for m in range(first, last + 1)]
+
+
+def _fire(*timers):
+    return [{"type": "fire", "timer": t} for t in timers]
+
+
+_BEGIN = [{"type": "begin", "node": "client"}]
+
+PRESETS = {
+    "commit": {
+        "title": "A transaction commits",
+        "summary": "Every participant votes yes; the coordinator logs COMMIT, then tells them.",
+        "variant": "correct", "config": {"transactions": 0}, "seed": 1,
+        "actions": _BEGIN + _deliver(1, 21),
+        "narration": {
+            "1": "The application begins a transaction: it asks the coordinator for an id.",
+            "4": "It writes x at every participant; each takes a lock on x.",
+            "10": "Writes done: the application asks the coordinator to commit.",
+            "13": "Phase 1: every participant writes a prepared record and votes yes — it is "
+                  "now in doubt and may no longer abort on its own.",
+            "14": "The last yes vote: the coordinator writes COMMIT to its log. That is the "
+                  "commit point.",
+            "19": "Phase 2: participants commit, release their locks and acknowledge.",
+        },
+    },
+    "vote-no": {
+        "title": "One participant votes no",
+        "summary": "p2 refuses to prepare, so the whole transaction aborts everywhere.",
+        "variant": "correct", "config": {"transactions": 0, "vote_no": ["p2"]}, "seed": 1,
+        "actions": _BEGIN + _deliver(1, 15),
+        "narration": {
+            "13": "p2 votes no (a constraint failed, say). One no is enough to abort.",
+            "14": "The coordinator logs ABORT and tells every participant.",
+        },
+    },
+    "coordinator-crash": {
+        "title": "The coordinator crashes after PREPARE",
+        "summary": "Participants that voted yes are stuck in doubt, holding their locks, until "
+                   "the coordinator recovers from its log.",
+        "variant": "correct", "config": {"transactions": 0}, "seed": 1,
+        "actions": _BEGIN + _deliver(1, 12) + [{"type": "crash", "node": "coord"}]
+        + _deliver(13, 15) + _fire(8, 9, 10) + _deliver(16, 18)
+        + [{"type": "restart", "node": "coord"}] + _fire(11, 12, 13) + _deliver(19, 24),
+        "narration": {
+            "13": "Every participant has voted yes: all three are in doubt.",
+            "14": "The coordinator crashes before it has decided.",
+            "17": "The votes reach a dead coordinator and are lost.",
+            "20": "The participants ask what happened. Nobody answers: they must wait, "
+                  "holding their locks. A participant cannot abort — another might have "
+                  "committed.",
+            "24": "The coordinator restarts. Its log holds no decision for tx1.",
+            "30": "Asked again, it answers ABORT: with no commit record, nobody can have "
+                  "committed (presumed abort). The participants are released.",
+        },
+    },
+    "xa": {
+        "title": "XA: a database and a message queue",
+        "summary": "Heterogeneous participants — a database and a message broker — commit "
+                   "atomically under one transaction manager.",
+        "variant": "correct",
+        "config": {"transactions": 1, "participants": 2, "kinds": ["database", "message queue"]},
+        "seed": 3, "actions": [],
+        "narration": {"1": "The same protocol across different technologies: XA."},
+    },
+    "heuristic": {
+        "title": "A heuristic decision breaks atomicity",
+        "summary": "The COMMIT to p3 is lost; p3 gives up waiting and aborts on its own, while "
+                   "p1 and p2 commit.",
+        "variant": "heuristic", "config": {"transactions": 0, "fault_drop": 0.0,
+                                           "fault_crash": 0.0}, "seed": 1,
+        "actions": _BEGIN + _deliver(1, 15) + [{"type": "drop", "msg": 18}] + _deliver(16, 17)
+        + _fire(12),
+        "narration": {
+            "16": "The coordinator has logged COMMIT.",
+            "17": "The COMMIT to p3 is lost.",
+            "20": "p3 stops waiting and makes a heuristic decision: abort. Atomicity is broken.",
+        },
+    },
+}
+
+
 class TwoPhaseCommit(Protocol):
     name = "twopc"
     title = "Two-phase commit"
@@ -423,6 +506,7 @@ class TwoPhaseCommit(Protocol):
                                      "participant decides", kind=str,
                                      choices=("abort", "commit")),
     }
+    presets = PRESETS
     action_help = {
         "begin": "Begin a transaction (the client writes x at every participant, then asks "
                  "to commit)",

@@ -268,3 +268,50 @@ def test_participants_count_is_configurable_from_two_to_five():
     for n in (1, 6):
         with pytest.raises(Exception, match="participants"):
             Simulation(TWOPC, config={"participants": n})
+
+
+def _preset(name):
+    preset = TWOPC.presets[name]
+    from protocols.kernel import replay
+    return replay(TWOPC, preset["variant"], preset["config"], preset["seed"], preset["actions"])
+
+
+def test_preset_commit_commits_everywhere():
+    sim = _preset("commit")
+    assert outcomes(sim) == {p: ["prepared", "committed"] for p in ("p1", "p2", "p3")}
+
+
+def test_preset_vote_no_aborts():
+    sim = _preset("vote-no")
+    assert sim.nodes["coord"].durable.log[0]["decision"] == "abort"
+
+
+def test_preset_coordinator_crash_is_in_doubt_until_recovery():
+    preset = TWOPC.presets["coordinator-crash"]
+    sim = Simulation(TWOPC, preset["variant"], preset["config"], preset["seed"])
+    for step, action in enumerate(preset["actions"], start=1):
+        sim.apply(action)
+        if step == 23:
+            assert all(sim.nodes[p].in_doubt() == [1] for p in ("p1", "p2", "p3"))
+            assert check(sim, "in-doubt participants")["warn"]
+    assert outcomes(sim) == {p: ["prepared", "aborted"] for p in ("p1", "p2", "p3")}
+    assert not check(sim, "in-doubt participants")["warn"]
+
+
+def test_preset_xa_commits_across_a_database_and_a_queue():
+    sim = _preset("xa")
+    sim.run(1000)
+    assert sim.history[0]["status"] == "ok"
+    assert "p2 (message queue)" in [n["label"] for n in sim.snapshot()["nodes"]]
+
+
+def test_preset_heuristic_ends_with_atomicity_violated():
+    sim = _preset("heuristic")
+    assert not check(sim, "atomicity")["ok"]
+
+
+def test_every_preset_narration_points_at_a_step_of_its_run():
+    for name, preset in TWOPC.presets.items():
+        sim = _preset(name)
+        steps = max(sim.step, 1)
+        assert all(1 <= int(k) <= max(steps, 1) for k in preset["narration"]), name
