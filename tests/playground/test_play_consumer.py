@@ -461,3 +461,32 @@ async def test_every_message_carries_a_strictly_increasing_seq(ws):
     await ws.request({"type": "pause"})
     seqs = [m["seq"] for m in ws.received]
     assert seqs == list(range(1, len(seqs) + 1))
+
+
+async def test_a_kernel_failure_is_an_internal_error_with_generic_text_and_no_change(
+        ws, monkeypatch, caplog):
+    from protocols.kernel import Simulation
+
+    await start(ws)
+    before = await ws.request({"type": "step", "count": 2})
+    real_apply = Simulation.apply
+    failures = []
+
+    def apply_failing_once(self, action):
+        if failures:
+            return real_apply(self, action)
+        failures.append(action)
+        self.step += 1  # corrupts the simulation half way, then fails
+        self.actions.append(action)
+        raise RuntimeError("boom: secret internals")
+
+    monkeypatch.setattr(Simulation, "apply", apply_failing_once)
+    error = await ws.request({"type": "action", "action": {"type": "crash", "node": "p1"}})
+    assert failures == [{"type": "crash", "node": "p1"}]
+    assert error["type"] == "error" and error["code"] == "internal"
+    assert "boom" not in error["message"] and "Traceback" not in error["message"]
+    assert "boom: secret internals" in caplog.text  # the traceback is logged server-side
+    after = await ws.state()
+    assert after["step"] == 2
+    assert after["run"]["actions"] == before["actions"]
+    assert (await ws.request({"type": "step"}))["step"] == 3
