@@ -42,6 +42,7 @@ class PlayConsumer(AsyncWebsocketConsumer):
             settings.PLAYGROUND_WS_RATE_PER_SECOND, settings.PLAYGROUND_WS_RATE_BURST
         )
         self.max_bytes = settings.PLAYGROUND_WS_MAX_MESSAGE_BYTES
+        self.actions_per_token = max(1, settings.PLAYGROUND_WS_ACTIONS_PER_TOKEN)
         await self.accept()
         name = self.scope["url_route"]["kwargs"]["name"]
         try:
@@ -93,7 +94,12 @@ class PlayConsumer(AsyncWebsocketConsumer):
                 "too_large", f"message is larger than {self.max_bytes} bytes"
             )
         kind, fields = wire.parse(text)
-        await getattr(self, "on_" + kind)(**fields)
+        self.session.work = 0
+        try:
+            await getattr(self, "on_" + kind)(**fields)
+        finally:
+            # Replaying a long run costs more than one message: charge for it.
+            self.bucket.charge(self.session.work // self.actions_per_token)
 
     # -- intents (called with the lock held) ------------------------------------------------
 

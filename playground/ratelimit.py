@@ -17,12 +17,22 @@ class TokenBucket:
         self.tokens = float(burst)
         self.updated = clock()
 
-    def take(self):
-        """Take one token if there is one; return whether the message may proceed."""
+    def _refill(self):
         now = self.clock()
         self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
         self.updated = now
+
+    def take(self):
+        """Take one token if there is one; return whether the message may proceed."""
+        self._refill()
         if self.tokens >= 1.0:
             self.tokens -= 1.0
             return True
         return False
+
+    def charge(self, tokens):
+        """Take extra tokens for expensive work already done; the bucket may go into debt,
+        and messages are refused until the refill has paid it back."""
+        if tokens > 0:
+            self._refill()
+            self.tokens -= tokens

@@ -34,6 +34,9 @@ class PlaySession:
         self.seed = DEFAULT_SEED
         self.timeline = []
         self.sim = None
+        # How many actions the last intent applied, replays included: the consumer charges
+        # the connection's rate limit for this work.
+        self.work = 0
 
     # -- the simulation at the cursor ------------------------------------------------------
 
@@ -112,6 +115,7 @@ class PlaySession:
             return sim
 
         sim = self._guarded(build)
+        self.work = len(actions) + (cursor if cursor < len(actions) else 0)
         self.variant, self.config, self.seed = variant, config, seed
         self.timeline = list(actions)
         self.sim = sim
@@ -120,6 +124,7 @@ class PlaySession:
         """Apply one user action at the cursor; return (actions, events)."""
         self.ensure_started()
         events = self._guarded(lambda: self.sim.apply(action))
+        self.work = 1
         self._record()
         return [self.sim.actions[-1]], list(events)
 
@@ -138,15 +143,34 @@ class PlaySession:
                 events.extend(new_events)
         finally:
             # Steps taken before a failure stay taken (the failed one was rolled back).
+            self.work = len(actions)
             self._record()
         return actions, events
 
     def seek(self, step):
-        """Move the cursor to `step` (0 … len(timeline)) by replaying that prefix."""
+        """Move the cursor to `step` (0 … len(timeline)): forward by applying the timeline's
+        next actions, backward by replaying the prefix."""
         self.ensure_started()
         if step > len(self.timeline):
             raise RequestError("bad_field", f"'step' must be at most {len(self.timeline)}")
-        self.sim = self._guarded(lambda: self._replay(self.timeline[:step]))
+        cursor = self.cursor
+        if step < cursor:
+            self.sim = self._guarded(lambda: self._replay(self.timeline[:step]))
+            self.work = step
+            return
+        ahead = self.timeline[cursor:step]
+
+        def forward():
+            for action in ahead:
+                self.sim.apply(action)
+
+        try:
+            self._guarded(forward)
+        except RequestError:
+            # Not expected (the timeline was applied before), but leave the cursor unmoved.
+            self.sim = self._guarded(lambda: self._replay(self.timeline[:cursor]))
+            raise
+        self.work = len(ahead)
 
     def back(self):
         """Move the cursor one action back (a no-op at the start of the run)."""

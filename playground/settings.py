@@ -121,6 +121,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 PLAYGROUND_WS_MAX_MESSAGE_BYTES = 64 * 1024
 PLAYGROUND_WS_RATE_PER_SECOND = 30
 PLAYGROUND_WS_RATE_BURST = 60
+# Replays (start, seek, back) cost one extra token per this many actions applied, so that a
+# client cannot keep the process busy replaying long runs at the full message rate.
+PLAYGROUND_WS_ACTIONS_PER_TOKEN = 100
 
 LOGGING = {
     "version": 1,

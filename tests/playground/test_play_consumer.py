@@ -490,3 +490,18 @@ async def test_a_kernel_failure_is_an_internal_error_with_generic_text_and_no_ch
     assert after["step"] == 2
     assert after["run"]["actions"] == before["actions"]
     assert (await ws.request({"type": "step"}))["step"] == 3
+
+
+async def test_replaying_a_long_run_is_charged_against_the_rate_limit(settings):
+    settings.PLAYGROUND_WS_RATE_PER_SECOND = 1
+    settings.PLAYGROUND_WS_RATE_BURST = 10
+    settings.PLAYGROUND_WS_ACTIONS_PER_TOKEN = 2
+    communicator, connected = await open_socket()
+    assert connected
+    client = Client(communicator)
+    actions = [{"type": "crash", "node": "p1"}, {"type": "restart", "node": "p1"}] * 10
+    reply = await client.request({"type": "start", "actions": actions})  # 20 actions: 10 tokens
+    assert reply["type"] == "snapshot" and reply["step"] == 20
+    error = await client.request({"type": "ping"})
+    assert error["type"] == "error" and error["code"] == "rate_limited"
+    await communicator.disconnect()

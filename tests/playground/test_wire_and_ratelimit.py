@@ -98,3 +98,14 @@ def test_token_bucket_allows_a_burst_then_refills_at_the_rate():
     assert [bucket.take() for _ in range(4)] == [True, True, True, False]
     clock.now += 100  # refills only up to the burst
     assert sum(bucket.take() for _ in range(100)) == 60
+
+
+def test_token_bucket_charges_expensive_work_as_debt():
+    clock = FakeClock()
+    bucket = TokenBucket(rate=10, burst=20, clock=clock)
+    assert bucket.take()
+    bucket.charge(30)  # 19 - 30: eleven tokens in debt
+    assert not bucket.take()
+    clock.now += 1.25  # 12.5 tokens: the debt is paid, one and a half to spare
+    assert bucket.take()
+    assert not bucket.take()
