@@ -54,17 +54,24 @@ async def main(repeat):
         if frame["quiescent"]:
             break
     length = frame["step"]
-    for cursor in sorted({0, length // 2, length}):
-        times = [(await timed(communicator, {"type": "seek", "step": cursor}))[0]
-                 for _ in range(repeat)]
-        seek_ms[cursor] = statistics.median(times)
+    for target in sorted({length // 4, length // 2, length * 3 // 4}):
+        backward, forward = [], []
+        for _ in range(repeat):
+            # From the end back to the target: a replay of `target` actions from scratch.
+            await timed(communicator, {"type": "seek", "step": length})
+            backward.append((await timed(communicator, {"type": "seek", "step": target}))[0])
+            # From the start forward to the target: the timeline applied to the live run.
+            await timed(communicator, {"type": "seek", "step": 0})
+            forward.append((await timed(communicator, {"type": "seek", "step": target}))[0])
+        seek_ms[target] = (statistics.median(backward), statistics.median(forward))
     _, snap = await timed(communicator, {"type": "snapshot"})
     await communicator.disconnect()
     print(f"twopc {CONFIG}, seed {seed}: run of {length} actions")
     print(f"  step frame round trip: median {statistics.median(step_ms):.2f} ms "
           f"({len(json.dumps(frame)) / 1024:.1f} KiB per frame)")
-    for cursor, ms in seek_ms.items():
-        print(f"  seek to {cursor:>4}: median {ms:.2f} ms")
+    for target, (backward, forward) in seek_ms.items():
+        print(f"  seek to {target:>4}: median {backward:.2f} ms backward (replay), "
+              f"{forward:.2f} ms forward from 0")
     print(f"  snapshot message: {len(json.dumps(snap)) / 1024:.1f} KiB")
 
 
