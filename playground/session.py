@@ -12,7 +12,7 @@ server → client message bodies of docs/websocket.md (without `seq`).
 
 import logging
 
-from protocols.kernel import ConfigError, InvalidAction, Simulation, replay
+from protocols.kernel import ConfigError, InvalidAction, Simulation, deep_copy, replay
 from protocols.kernel.scheduler import next_event
 
 from .wire import RequestError
@@ -33,6 +33,7 @@ class PlaySession:
         self.config = {}
         self.seed = DEFAULT_SEED
         self.timeline = []
+        self.preset = None  # the name of the preset the run was started from, if any
         self.sim = None
         # How many actions the last intent applied, replays included: the consumer charges
         # the connection's rate limit for this work.
@@ -94,9 +95,20 @@ class PlaySession:
 
     # -- intents -----------------------------------------------------------------------------
 
-    def start(self, variant=None, config=None, seed=None, actions=None, cursor=None):
+    def start(self, variant=None, config=None, seed=None, actions=None, cursor=None, preset=None):
         """Begin a new run, replaying `actions`; the cursor (default: the end) picks the
-        prefix that is applied. Raises RequestError and leaves the session as it was."""
+        prefix that is applied. A `preset` (one of the protocol's scripted runs) supplies
+        variant, config, seed and actions, and starts at cursor 0 with its whole script as
+        the future. Raises RequestError and leaves the session as it was."""
+        if preset is not None:
+            script = self.proto.presets.get(preset)
+            if script is None:
+                known = ", ".join(self.proto.presets) or "none"
+                raise RequestError("bad_config", f"unknown preset {preset!r}; known: {known}")
+            script = deep_copy(script)  # never share the protocol's own dicts with a run
+            variant, config, seed = script.get("variant"), script.get("config"), script.get("seed")
+            actions = script.get("actions")
+            cursor = 0 if cursor is None else cursor
         variant = self.proto.default_variant if variant is None else variant
         config = {} if config is None else config
         seed = DEFAULT_SEED if seed is None else seed
@@ -118,6 +130,7 @@ class PlaySession:
         self.work = len(actions) + (cursor if cursor < len(actions) else 0)
         self.variant, self.config, self.seed = variant, config, seed
         self.timeline = list(actions)
+        self.preset = preset
         self.sim = sim
 
     def apply(self, action):
@@ -187,6 +200,7 @@ class PlaySession:
             "seed": self.seed,
             "actions": list(self.timeline),
             "cursor": self.cursor,
+            "preset": self.preset,
         }
 
     def snapshot_message(self, playing):
@@ -195,6 +209,7 @@ class PlaySession:
             "type": "snapshot",
             "protocol": self.proto.describe(),
             "run": self.run_description(),
+            "narration": self.narration(),
             "step": self.sim.step,
             "trace": list(self.sim.trace),
             "state": self.sim.snapshot(),
@@ -202,6 +217,12 @@ class PlaySession:
             "playing": playing,
             "quiescent": self.quiescent,
         }
+
+    def narration(self):
+        """The preset's commentary, {step (as a string): text}, for the run started from it."""
+        if self.preset is None:
+            return {}
+        return dict(self.proto.presets[self.preset].get("narration", {}))
 
     def frame_message(self, actions, events, playing):
         return {

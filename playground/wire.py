@@ -65,6 +65,16 @@ def _int_field(message, name, low, high, required=False):
 
 def _start(message):
     intent = {}
+    if message.get("preset") is not None:
+        preset = message["preset"]
+        if not isinstance(preset, str) or not 0 < len(preset) <= MAX_VARIANT_LENGTH:
+            raise RequestError("bad_field", "'preset' must be a preset name")
+        clash = [f for f in ("variant", "config", "seed", "actions") if message.get(f) is not None]
+        if clash:
+            raise RequestError(
+                "bad_field", f"'preset' brings its own run; do not send {clash[0]!r} with it"
+            )
+        intent["preset"] = preset
     if message.get("variant") is not None:
         variant = message["variant"]
         if not isinstance(variant, str) or not 0 < len(variant) <= MAX_VARIANT_LENGTH:

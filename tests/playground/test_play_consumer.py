@@ -80,7 +80,7 @@ async def test_start_replies_with_a_full_snapshot_numbered_from_one(ws):
     assert reply["seq"] == 1
     assert reply["protocol"]["name"] == "twopc"
     assert reply["run"] == {"variant": "correct", "config": {}, "seed": 0, "actions": [],
-                            "cursor": 0}
+                            "cursor": 0, "preset": None}
     assert reply["step"] == 0 and reply["state"]["step"] == 0
     assert reply["playing"] is False
     assert {"type": "begin", "node": "client"} in reply["enabled"]
@@ -106,7 +106,7 @@ async def test_start_with_a_cursor_opens_the_run_part_way_with_its_future_kept(w
     reply = await start(ws, actions=actions, cursor=1)
     assert reply["step"] == 1
     assert reply["run"] == {"variant": "correct", "config": {}, "seed": 0,
-                            "actions": actions, "cursor": 1}
+                            "actions": actions, "cursor": 1, "preset": None}
 
 
 async def test_bad_config_is_refused_and_the_run_is_unchanged(ws):
@@ -505,3 +505,40 @@ async def test_replaying_a_long_run_is_charged_against_the_rate_limit(settings):
     error = await client.request({"type": "ping"})
     assert error["type"] == "error" and error["code"] == "rate_limited"
     await communicator.disconnect()
+
+
+# -- presets -----------------------------------------------------------------------------------
+
+
+async def test_a_preset_starts_at_its_beginning_with_its_script_as_the_future(ws):
+    from protocols import registry
+
+    preset = registry.get("twopc").presets["coordinator-crash"]
+    reply = await ws.request({"type": "start", "preset": "coordinator-crash"})
+    assert reply["type"] == "snapshot"
+    assert reply["step"] == 0
+    assert reply["run"] == {"variant": preset["variant"], "config": preset["config"],
+                            "seed": preset["seed"], "actions": preset["actions"],
+                            "cursor": 0, "preset": "coordinator-crash"}
+    assert reply["narration"] == preset["narration"]
+
+    # Stepping forward through the script is a seek: the future is kept, nothing branches.
+    for step in range(1, 16):
+        frame = await ws.request({"type": "seek", "step": step})
+        assert frame["step"] == step and len(frame["run"]["actions"]) == len(preset["actions"])
+    coord = next(n for n in frame["state"]["nodes"] if n["id"] == "coord")
+    assert coord["status"] == "crashed"  # the 14th action crashed it
+    end = await ws.request({"type": "seek", "step": len(preset["actions"])})
+    expected = replay("twopc", preset["variant"], preset["config"], preset["seed"],
+                      preset["actions"])
+    assert end["state"]["trace_hash"] == expected.trace_hash
+
+
+async def test_presets_are_checked_like_any_other_run(ws):
+    error = await ws.request({"type": "start", "preset": "no-such-preset"})
+    assert error["type"] == "error" and error["code"] == "bad_config"
+    assert "coordinator-crash" in error["message"]
+    error = await ws.request({"type": "start", "preset": "commit", "seed": 4})
+    assert error["code"] == "bad_field"
+    plain = await start(ws)
+    assert plain["run"]["preset"] is None and plain["narration"] == {}
