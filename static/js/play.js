@@ -1,0 +1,128 @@
+// The playground page: wires the socket, the client's copy of the run and the views.
+// The server runs the protocol; this page only renders frames and sends intents.
+
+import { PlaygroundSocket, socketUrl } from "./socket.js";
+import { RunCopy } from "./run.js";
+import { SequenceDiagram } from "./diagram.js";
+import { NodeCards } from "./cards.js";
+import { ChecksPanel } from "./checks.js";
+import { HistoryPanel } from "./history.js";
+import { Controls } from "./controls.js";
+import { Toasts } from "./toast.js";
+import { humanize } from "./labels.js";
+
+const $ = (id) => document.getElementById(id);
+
+function readBootstrap() {
+  const el = $("bootstrap");
+  const boot = el ? JSON.parse(el.textContent) : {};
+  const app = $("app");
+  boot.protocol = boot.protocol || { name: app.dataset.protocol, title: "", variants: {} };
+  boot.ws_path = boot.ws_path || app.dataset.wsPath || `/ws/play/${boot.protocol.name}/`;
+  return boot;
+}
+
+/** The run a fresh page starts: from the bootstrap (a shared run) or ?variant=&seed=. */
+function initialRun(boot) {
+  const run = { ...(boot.run || {}) };
+  const params = new URLSearchParams(location.search);
+  if (params.has("variant")) run.variant = params.get("variant");
+  if (params.has("seed") && /^\d+$/.test(params.get("seed"))) run.seed = Number(params.get("seed"));
+  return run;
+}
+
+function main() {
+  const boot = readBootstrap();
+  const protocol = boot.protocol;
+  const app = $("app");
+  const copy = new RunCopy();
+  const toasts = new Toasts();
+  let connection = "connecting";
+
+  const send = (intent) => {
+    if (!socket.send(intent)) {
+      toasts.show("Not connected", "The server is unreachable; retrying…", { tone: "warn", timeoutMs: 4000 });
+    }
+  };
+  const act = (action) => send({ type: "action", action });
+
+  const diagram = new SequenceDiagram($("diagram"), { onAction: act, actionsHelp: protocol.actions });
+  const cards = new NodeCards($("cards"), { onAction: act, actionsHelp: protocol.actions });
+  const checks = new ChecksPanel($("checks"), { onHighlight: (ids) => diagram.highlight(ids) });
+  const history = new HistoryPanel($("history"));
+  const first = initialRun(boot);
+  const controls = new Controls($("toolbar"), $("help"), { protocol, onIntent: send, initial: first });
+
+  let queued = false;
+  const render = () => {
+    if (queued) return;
+    queued = true;
+    requestAnimationFrame(() => {
+      queued = false;
+      if (copy.state) {
+        diagram.render(copy);
+        cards.render(copy);
+        checks.render(copy);
+        history.render(copy);
+      }
+      controls.update(copy, connection);
+      // State for tests and for styling the page as a whole.
+      app.dataset.connection = connection;
+      app.dataset.step = String(copy.step);
+      app.dataset.playing = String(copy.playing);
+      app.dataset.quiescent = String(copy.quiescent);
+      app.dataset.seq = String(socket.lastSeq ?? "");
+    });
+  };
+
+  const socket = new PlaygroundSocket(socketUrl(boot.ws_path), {
+    onOpen(reconnected) {
+      if (reconnected && copy.run) {
+        // The server keeps a run per connection: replay ours exactly (a run is a pure
+        // function of these inputs), at the same cursor.
+        const { variant, config, seed, actions } = copy.run;
+        send({ type: "start", variant, config, seed, actions, cursor: copy.step });
+      } else {
+        send({ type: "start", ...first });
+      }
+    },
+    onStatus(status, detail) {
+      connection = status;
+      if (status === "closed" && copy.state && detail) {
+        toasts.show("Connection lost", `Reconnecting in ${Math.ceil(detail.retryInMs / 1000)} s…`,
+          { tone: "warn", timeoutMs: Math.max(2500, detail.retryInMs) });
+      }
+      render();
+    },
+    onMessage(msg) {
+      switch (msg.type) {
+        case "snapshot":
+          if (copy.run && msg.run && (copy.run.variant !== msg.run.variant || copy.run.seed !== msg.run.seed)) {
+            diagram.highlighted = new Set();
+          }
+          copy.applySnapshot(msg);
+          break;
+        case "frame":
+          copy.applyFrame(msg);
+          break;
+        case "playing":
+          copy.setPlaying(msg.playing);
+          break;
+        case "error":
+          toasts.show(`Error: ${humanize(String(msg.code || "error"))}`, String(msg.message || ""),
+            { code: msg.code });
+          break;
+        default:
+          return;
+      }
+      render();
+    },
+  });
+  socket.connect();
+  render();
+
+  // For tests and the console: the live objects, read-only by convention.
+  window.playground = { socket, copy, send, act, diagram };
+}
+
+main();
