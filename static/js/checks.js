@@ -15,6 +15,7 @@ export class ChecksPanel {
   }
 
   render(copy) {
+    this.copy = copy;
     const checks = (copy.state && copy.state.checks) || [];
     const broken = checks.filter((c) => !c.ok).length;
     this.root.dataset.status = broken ? "violated" : checks.some((c) => c.warn) ? "warn" : "ok";
@@ -35,6 +36,7 @@ export class ChecksPanel {
       onclick: () => {
         this.selected = this.selected === key ? null : key;
         this.onHighlight(this.selected ? events : []);
+        if (this.copy) this.render(this.copy);
       },
     }, this.selected === key ? "hide in diagram" : "show in diagram") : null;
     return h("li", { class: `check check-${tone}`, "data-check": check.name, "data-tone": tone },
@@ -42,7 +44,8 @@ export class ChecksPanel {
       h("div", { class: "check-body" },
         h("div", { class: "check-name" }, check.name,
           h("span", { class: "sr-only" }, tone === "bad" ? " (broken)" : tone === "warn" ? " (warning)" : " (holds)")),
-        check.detail ? h("p", { class: "check-detail" }, check.detail) : null,
+        // A check that holds keeps its detail to one line (all of it on hover).
+        check.detail ? h("p", { class: "check-detail", title: tone === "ok" ? check.detail : null }, check.detail) : null,
         show));
   }
 }

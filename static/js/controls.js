@@ -51,6 +51,16 @@ export class Controls {
     this.describeVariant();
     this.seed = h("input", { id: "seed", type: "number", min: 0, step: 1, inputmode: "numeric",
       value: initial.seed ?? 0, "aria-label": "Seed" });
+    // Scripted scenarios (presets), when the protocol has some.
+    const presets = Object.entries(protocol.presets || {});
+    this.preset = presets.length ? h("select", { id: "preset", "aria-label": "Scenario" },
+      h("option", { value: "" }, "Free run"),
+      presets.map(([name, p]) => h("option", { value: name, title: p.summary || "" }, p.title || humanize(name))))
+      : null;
+    this.preset?.addEventListener("change", () => {
+      if (this.preset.value) this.onIntent({ type: "start", preset: this.preset.value });
+      else this.startRun();
+    });
     this.newRun = h("button", { type: "button", class: "btn", id: "new-run",
       title: "Start a new run with this variant and seed",
       onclick: () => this.startRun() }, "New run");
@@ -79,23 +89,27 @@ export class Controls {
       title: "Keyboard shortcuts (?)", "aria-label": "Keyboard shortcuts",
       onclick: () => this.toggleHelp() }, "?");
 
+    // Two rows: what run this is (and how to start another), then moving through it.
     fill(toolbar,
-      h("div", { class: "tb-group tb-run" },
-        h("label", { class: "tb-field" }, h("span", { class: "tb-label" }, "Variant"), this.variant),
-        h("label", { class: "tb-field tb-seed" }, h("span", { class: "tb-label" }, "Seed"), this.seed),
-        this.newRun),
-      h("div", { class: "tb-group tb-transport" },
-        this.backBtn, this.playBtn, this.stepBtn,
-        h("label", { class: "tb-field tb-speed" }, h("span", { class: "tb-label" }, "Speed"),
-          this.speedInput, this.speedText)),
-      h("div", { class: "tb-group tb-stats" },
-        h("span", { class: "stat" }, h("span", { class: "tb-label" }, "Step"), this.stepText),
-        h("span", { class: "stat" }, h("span", { class: "tb-label" }, "Time"), this.timeText),
-        h("span", { class: "stat", title: "Trace hash: the same run always has the same hash" },
-          this.hashText),
-        this.idle),
-      h("div", { class: "tb-group tb-end" }, this.conn, helpBtn),
-      this.variantHelp);
+      h("div", { class: "tb-row tb-row-run" },
+        h("div", { class: "tb-group tb-run" },
+          this.preset ? h("label", { class: "tb-field" }, h("span", { class: "tb-label" }, "Scenario"), this.preset) : null,
+          h("label", { class: "tb-field" }, h("span", { class: "tb-label" }, "Variant"), this.variant),
+          h("label", { class: "tb-field tb-seed" }, h("span", { class: "tb-label" }, "Seed"), this.seed),
+          this.newRun),
+        this.variantHelp),
+      h("div", { class: "tb-row tb-row-transport" },
+        h("div", { class: "tb-group tb-transport" },
+          this.backBtn, this.playBtn, this.stepBtn,
+          h("label", { class: "tb-field tb-speed" }, h("span", { class: "tb-label" }, "Speed"),
+            this.speedInput, this.speedText)),
+        h("div", { class: "tb-group tb-stats" },
+          h("span", { class: "stat" }, h("span", { class: "tb-label" }, "Step"), this.stepText),
+          h("span", { class: "stat" }, h("span", { class: "tb-label" }, "Time"), this.timeText),
+          h("span", { class: "stat", title: "Trace hash: the same run always has the same hash" },
+            this.hashText),
+          this.idle),
+        h("div", { class: "tb-group tb-end" }, this.conn, helpBtn)));
     toolbar.classList.add("toolbar");
     toolbar.setAttribute("role", "toolbar");
     toolbar.setAttribute("aria-label", "Run controls");
@@ -105,7 +119,9 @@ export class Controls {
   }
 
   describeVariant() {
-    this.variantHelp.textContent = (this.protocol.variants || {})[this.variant.value] || "";
+    const text = (this.protocol.variants || {})[this.variant.value] || "";
+    this.variantHelp.textContent = text ? `${humanize(this.variant.value)}: ${text}` : "";
+    this.variantHelp.title = text;
   }
 
   // -- intents ---------------------------------------------------------------------------
@@ -220,9 +236,10 @@ export class Controls {
     this.idle.hidden = !copy.quiescent;
     // Show the run's own variant and seed when a new run arrives, but never overwrite
     // what the user is choosing for the next one in between.
-    const runKey = copy.run ? `${copy.run.variant}|${copy.run.seed}` : "";
+    const runKey = copy.run ? `${copy.run.variant}|${copy.run.seed}|${copy.run.preset ?? ""}` : "";
     if (runKey && runKey !== this.runKey) {
       this.runKey = runKey;
+      if (this.preset) this.preset.value = copy.run.preset || "";
       if ([...this.variant.options].some((o) => o.value === copy.run.variant)) {
         this.variant.value = copy.run.variant;
         this.describeVariant();

@@ -139,7 +139,9 @@ export function layoutDiagram({ trace, state, width, canAct, actionsHelp, highli
   const G = GEOMETRY;
   const nodes = state.nodes || [];
   const count = Math.max(nodes.length, 1);
-  const colWidth = Math.max(G.colMin, Math.floor((width - G.gutter - 8) / count));
+  // Narrow screens get narrower columns (and scroll sideways sooner or later).
+  const colMin = width < 760 ? G.colMin - 30 : G.colMin;
+  const colWidth = Math.max(colMin, Math.floor((width - G.gutter - 8) / count));
   const fullWidth = G.gutter + colWidth * count + 8;
   const xOf = new Map(nodes.map((node, i) => [node.id, G.gutter + colWidth * (i + 0.5)]));
   // Labels go right of a lifeline, except on the last one, where they would leave the page.
@@ -230,10 +232,13 @@ export function layoutDiagram({ trace, state, width, canAct, actionsHelp, highli
     }
     row.globals.forEach((event, k) => {
       const gy = row.lineY + k * G.slot;
+      const text = event.type === "partition" ? `network partitioned: ${groupsText(event.groups)}`
+        : "network healed";
+      const half = textWidth(text, 11, 600) / 2 + 9;
+      const cx = (G.gutter + fullWidth - 8) / 2;
+      occupied.add({ x0: cx - half, x1: cx + half, y0: gy - 9, y1: gy + 9 });
       items.push({ key: `ev-${event.i}`, layer: "marks", kind: "global", type: event.type,
-        y: gy, ymin: gy - 9, ymax: gy + 9, left: G.gutter, right: fullWidth - 8,
-        text: event.type === "partition" ? `network partitioned: ${groupsText(event.groups)}`
-          : "network healed" });
+        y: gy, ymin: gy - 9, ymax: gy + 9, left: G.gutter, right: fullWidth - 8, text });
     });
   }
 

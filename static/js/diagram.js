@@ -396,7 +396,8 @@ export class SequenceDiagram {
     const classes = ["msg-pill", item.blocked ? "blocked" : "", deliver ? "clickable" : "",
       item.copyOf !== null ? "copy" : ""].filter(Boolean).join(" ");
     const g = s("g", {
-      class: classes, "data-msg": item.id, "data-action": actionAttr(deliver),
+      class: classes, "data-msg": item.id, "data-kind": item.label.split(" ")[0],
+      "data-action": actionAttr(deliver),
       role: deliver ? "button" : null, tabindex: deliver ? 0 : null,
       "aria-label": `${item.label} from ${item.src} to ${item.dst}, in flight` + (deliver ? ": deliver" : ""),
     }, s("title", {}, item.title));

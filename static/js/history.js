@@ -82,7 +82,9 @@ export class HistoryPanel {
     });
     const axis = h("div", { class: "axis" }, h("div", { class: "lane-name" }),
       h("div", { class: "axis-track" }, ticks(max).map((t) =>
-        h("span", { class: "tick", style: { left: pct(t) } }, formatTime(t)))));
+        // A tick near the right edge hangs left of its mark, so it stays inside the panel.
+        h("span", { class: `tick${t / max > 0.92 ? " tick-end" : ""}`, style: { left: pct(t) } },
+          formatTime(t)))));
     return [h("div", { class: "lanes" }, lanes), axis];
   }
 }

@@ -9,6 +9,7 @@ import { ChecksPanel } from "./checks.js";
 import { HistoryPanel } from "./history.js";
 import { Controls } from "./controls.js";
 import { Toasts } from "./toast.js";
+import { Narration } from "./narration.js";
 import { humanize } from "./labels.js";
 
 const $ = (id) => document.getElementById(id);
@@ -50,6 +51,8 @@ function main() {
   const cards = new NodeCards($("cards"), { onAction: act, actionsHelp: protocol.actions });
   const checks = new ChecksPanel($("checks"), { onHighlight: (ids) => diagram.highlight(ids) });
   const history = new HistoryPanel($("history"));
+  const narration = new Narration();
+  $("diagram").prepend(narration.el);
   const first = initialRun(boot);
   const controls = new Controls($("toolbar"), $("help"), { protocol, onIntent: send, initial: first });
 
@@ -60,6 +63,7 @@ function main() {
     requestAnimationFrame(() => {
       queued = false;
       if (copy.state) {
+        narration.render(copy);
         diagram.render(copy);
         cards.render(copy);
         checks.render(copy);

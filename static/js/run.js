@@ -11,12 +11,14 @@ export class RunCopy {
     this.quiescent = false;
     this.step = 0;
     this.lastAction = null;
+    this.narration = {};    // a preset's commentary: {step: text}
     this.version = 0;       // bumps on every change, so views can skip redundant work
   }
 
   /** A snapshot replaces everything. */
   applySnapshot(msg) {
     this.run = msg.run || this.run;
+    this.narration = msg.narration && typeof msg.narration === "object" ? msg.narration : {};
     this.trace = Array.isArray(msg.trace) ? msg.trace.slice() : [];
     this.setState(msg);
     this.lastAction = null;
