@@ -1,0 +1,133 @@
+"""Browser tests: a real Daphne server on a free port (temporary SQLite database, migrated)
+and Debian's Chromium driven by Playwright for Python. Never a downloaded browser: the
+executable is /usr/bin/chromium (or $CHROMIUM)."""
+
+import os
+import pathlib
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+VIEWPORT = {"width": 1280, "height": 800}
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _daphne():
+    # The daphne next to this interpreter (the project's .venv), else the one on PATH.
+    beside = pathlib.Path(sys.executable).parent / "daphne"
+    return str(beside) if beside.exists() else shutil.which("daphne") or "daphne"
+
+
+def _wait_until_up(url, proc, log_path, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"daphne exited with {proc.returncode}:\n{log_path.read_text()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"daphne did not answer {url} within {timeout} s:\n{log_path.read_text()}")
+
+
+@pytest.fixture(scope="session")
+def play_server(tmp_path_factory):
+    """Base URL of a Daphne serving the playground, with its own migrated SQLite database."""
+    workdir = tmp_path_factory.mktemp("live-server")
+    env = dict(os.environ)
+    env["DATABASE_URL"] = f"sqlite:///{workdir / 'db.sqlite3'}"
+    env["DJANGO_SETTINGS_MODULE"] = "playground.settings"
+    env.pop("REDIS_URL", None)  # one process: the in-memory channel layer
+    env.pop("DJANGO_ALLOWED_HOSTS", None)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput"],
+        cwd=ROOT, env=env, check=True, capture_output=True,
+    )
+    port = _free_port()
+    log_path = workdir / "daphne.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            [_daphne(), "-b", "127.0.0.1", "-p", str(port), "playground.asgi:application"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(f"{base}/healthz", proc, log_path)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: `apt-get install -y chromium` "
+                    "(browser tests never use a downloaded browser)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class PageErrors(list):
+    """Uncaught exceptions and console errors of one page (missing favicons aside)."""
+
+    def watch(self, page):
+        page.on("pageerror", lambda exc: self.append(f"uncaught: {exc}"))
+        page.on("console", self._console)
+
+    def _console(self, message):
+        if message.type == "error" and "favicon" not in (message.location or {}).get("url", ""):
+            if "Failed to load resource" in message.text:
+                return  # a 404 for /favicon.ico carries no location in headless Chromium
+            self.append(f"console: {message.text}")
+
+
+@pytest.fixture
+def page_errors():
+    return PageErrors()
+
+
+@pytest.fixture
+def page(browser, page_errors, request):
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page_errors.watch(page)
+    yield page
+    # Keep a picture of every test's last moment, for CI artifacts and for looking.
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    try:
+        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"))
+    finally:
+        context.close()
