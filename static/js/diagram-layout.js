@@ -293,8 +293,9 @@ export function layoutDiagram({ trace, state, width, canAct, actionsHelp, highli
     let why = "delivered";
     if (m.end.type === "drop") {
       status = "dropped";
-      // Lost on the wire: the cross sits halfway. Arrived at a dead node: at the node.
-      const f = m.end.reason === "receiver-down" ? 0.9 : 0.5;
+      // Lost on the wire: the cross sits halfway. Arrived at a dead node: on its lifeline.
+      const span = Math.abs(x2 - x1) || 1;
+      const f = m.end.reason === "receiver-down" ? 1 - 6 / span : 0.5;
       x2 = x1 + (x2 - x1) * f;
       y2 = y1 + (y2 - y1) * f;
       why = DROP_WHY[m.end.reason] || "dropped";

@@ -290,7 +290,8 @@ export class SequenceDiagram {
   }
 
   drawRow(item) {
-    const g = s("g", { class: `row${item.odd ? " odd" : ""}${item.current ? " current" : ""}` },
+    const g = s("g", { class: `row${item.odd ? " odd" : ""}${item.current ? " current" : ""}`,
+      "data-step": item.step },
       s("rect", { class: "row-bg", x: 0, y: item.top, width: item.width, height: item.height }),
       s("text", { class: "step-no", x: G.gutter - 10, y: item.top + G.rowTop + 4,
         "text-anchor": "end" }, item.step === 0 ? "start" : String(item.step)),
@@ -352,8 +353,9 @@ export class SequenceDiagram {
     if (flying && item.deliver) classes.push("clickable");
     const deliver = flying && item.deliver ? { type: "deliver", msg: item.id } : null;
     const markerId = item.status === "dropped" ? null
-      : flying ? (item.blocked ? "pp-arrow-blocked" : "pp-arrow-flight")
-        : (item.copyOf !== null ? "pp-arrow-copy" : "pp-arrow");
+      : item.blocked ? "pp-arrow-blocked"
+        : item.copyOf !== null ? "pp-arrow-copy"
+          : flying ? "pp-arrow-flight" : "pp-arrow";
     const g = s("g", {
       class: classes.join(" "), "data-msg": item.id, "data-kind": item.label.split(" ")[0],
       "data-action": actionAttr(deliver), role: deliver ? "button" : null,
