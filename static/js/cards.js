@@ -15,7 +15,8 @@ export class NodeCards {
     this.actionsHelp = actionsHelp;
     this.cards = new Map();
     this.list = h("div", { class: "cards-list" });
-    fill(root, h("h2", { class: "panel-title" }, "Nodes"), this.list);
+    this.general = h("div", { class: "card-actions general-actions" });
+    fill(root, h("h2", { class: "panel-title" }, "Nodes"), this.general, this.list);
     root.classList.add("panel", "cards");
   }
 
@@ -23,6 +24,13 @@ export class NodeCards {
     const state = copy.state;
     if (!state) return;
     const colours = roleColors(state.nodes);
+    // Protocol actions that belong to no node in particular.
+    const general = copy.enabled.filter((a) => isProtocolAction(a) && a.node === undefined);
+    refresh(this.general, general, () => general.map((action) => {
+      const { label, help } = protocolActionText(action, this.actionsHelp);
+      return h("button", { type: "button", class: "btn btn-primary btn-small", title: help || null,
+        "data-action-type": action.type, onclick: () => this.onAction(action) }, label);
+    }));
     const seen = new Set();
     state.nodes.forEach((node, index) => {
       seen.add(node.id);

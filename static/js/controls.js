@@ -178,11 +178,11 @@ export class Controls {
       case "ArrowLeft": case "b": this.back(); break;
       case " ":
         if (onButton) return;   // space presses the focused button instead
-        this.togglePlay();
+        if (!event.repeat) this.togglePlay();
         break;
       case "+": case "=": this.setSpeed(this.speed + 1); break;
       case "-": case "_": this.setSpeed(this.speed - 1); break;
-      case "?": this.toggleHelp(); break;
+      case "?": if (!event.repeat) this.toggleHelp(); break;
       case "Escape":
         if (this.help.hidden) return;
         this.toggleHelp(false);

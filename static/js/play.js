@@ -32,6 +32,11 @@ function initialRun(boot) {
   return run;
 }
 
+/** What makes two runs different runs (rather than one run at two cursors). */
+function runKey(run) {
+  return JSON.stringify([run.variant, run.seed, run.config || {}, run.preset || null]);
+}
+
 function main() {
   const boot = readBootstrap();
   const protocol = boot.protocol;
@@ -101,8 +106,10 @@ function main() {
     onMessage(msg) {
       switch (msg.type) {
         case "snapshot":
-          if (copy.run && msg.run && (copy.run.variant !== msg.run.variant || copy.run.seed !== msg.run.seed)) {
+          if (copy.run && msg.run && runKey(copy.run) !== runKey(msg.run)) {
+            // Another run: what a check pointed at in the old one means nothing here.
             diagram.highlighted = new Set();
+            checks.selected = null;
           }
           copy.applySnapshot(msg);
           break;
@@ -115,6 +122,8 @@ function main() {
         case "error":
           toasts.show(`Error: ${humanize(String(msg.code || "error"))}`, String(msg.message || ""),
             { code: msg.code });
+          // The server restored the run after its own failure: fetch the state it restored.
+          if (msg.code === "internal") socket.requestSnapshot();
           break;
         default:
           return;

@@ -88,7 +88,9 @@ def play_server(tmp_path_factory):
             proc.wait()
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: while sync Playwright runs, its event loop counts as running in
+# this thread, which would break the async tests (pytest-asyncio) collected after these.
+@pytest.fixture(scope="module")
 def browser():
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"Chromium not found at {CHROMIUM}: `apt-get install -y chromium` "

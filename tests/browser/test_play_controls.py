@@ -144,3 +144,27 @@ def test_a_long_run_draws_only_what_is_in_view(page, play_server, page_errors):
     expect(page.locator(".row[data-step='1']")).to_have_count(1)
     expect(page.locator(f".row[data-step='{last}']")).to_have_count(0)
     assert page_errors == []
+
+
+def test_a_gap_in_seq_is_not_applied_and_a_snapshot_resyncs(page, play_server, page_errors):
+    play = PlaygroundPage(page, play_server).open()
+    play.step_forward()
+    play.step_forward()
+    app = page.locator("#app")
+    seq = int(app.get_attribute("data-seq"))
+    at_two = play.trace_hash()
+
+    # A frame that skips ahead (as if some had been lost) is not applied…
+    page.evaluate(
+        """seq => window.playground.socket.receive(JSON.stringify(
+             {type: "frame", seq: seq + 3, step: 99, action: null, events: [],
+              state: null, enabled: [], playing: false, quiescent: true}))""",
+        seq,
+    )
+    # …the page asks for a snapshot, which is the server's next message.
+    expect(app).to_have_attribute("data-seq", str(seq + 1))
+    play.wait_step(2)
+    assert play.trace_hash() == at_two
+    play.step_forward()
+    expect(app).to_have_attribute("data-seq", str(seq + 2))
+    assert page_errors == []
