@@ -139,8 +139,9 @@ export function layoutDiagram({ trace, state, width, canAct, actionsHelp, highli
   const G = GEOMETRY;
   const nodes = state.nodes || [];
   const count = Math.max(nodes.length, 1);
-  // Narrow screens get narrower columns (and scroll sideways sooner or later).
-  const colMin = width < 760 ? G.colMin - 30 : G.colMin;
+  // Columns share the width down to a floor; many nodes or a narrow screen lower the floor
+  // before the diagram has to scroll sideways.
+  const colMin = width < 760 || count >= 6 ? G.colMin - 44 : G.colMin;
   const colWidth = Math.max(colMin, Math.floor((width - G.gutter - 8) / count));
   const fullWidth = G.gutter + colWidth * count + 8;
   const xOf = new Map(nodes.map((node, i) => [node.id, G.gutter + colWidth * (i + 0.5)]));
