@@ -1,9 +1,11 @@
 """The protocols the playground offers, by name, in display order."""
 
 from .kernel.errors import UnknownProtocol
+from .lamport import Lamport
+from .tob import TotalOrderBroadcast
 from .twopc import TwoPhaseCommit
 
-_PROTOCOLS = {p.name: p for p in (TwoPhaseCommit(),)}
+_PROTOCOLS = {p.name: p for p in (Lamport(), TotalOrderBroadcast(), TwoPhaseCommit())}
 
 
 def names():

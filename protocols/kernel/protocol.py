@@ -149,6 +149,12 @@ class Protocol:
         """Protocol-specific user actions possible now (JSON dicts)."""
         return []
 
+    def view(self, sim):
+        """A protocol-level picture that belongs to no single node (a total order of events,
+        a table of who holds which name), JSON-able; None for none. Shown in the snapshot
+        as `view`."""
+        return None
+
     def perform(self, sim, action):
         """Validate a protocol-specific action and return a zero-argument function applying
         it; raise InvalidAction if it is unknown or not enabled. Must not change state."""

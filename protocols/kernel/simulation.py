@@ -441,7 +441,7 @@ class Simulation:
 
     # -- views ----------------------------------------------------------------------------
     def snapshot(self):
-        return deep_copy({
+        snap = {
             "protocol": self.protocol.name,
             "variant": self.variant,
             "seed": self.seed,
@@ -456,7 +456,11 @@ class Simulation:
             "history": self.history,
             "checks": self.checks,
             "trace_hash": self.trace_hash,
-        })
+        }
+        view = self.protocol.view(self)
+        if view is not None:
+            snap["view"] = view
+        return deep_copy(snap)
 
     def clone(self):
         """An independent copy of this simulation (for time travel and search)."""
