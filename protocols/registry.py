@@ -1,6 +1,7 @@
 """The protocols the playground offers, by name, in display order."""
 
 from .kernel.errors import UnknownProtocol
+from .election import Election
 from .lamport import Lamport
 from .tob import TotalOrderBroadcast
 from .twopc import TwoPhaseCommit

@@ -296,7 +296,10 @@ export function layoutDiagram({ trace, state, width, canAct, actionsHelp, highli
       status = "dropped";
       // Lost on the wire: the cross sits halfway. Arrived at a dead node: on its lifeline.
       const span = Math.abs(x2 - x1) || 1;
-      const f = m.end.reason === "receiver-down" ? 1 - 6 / span : 0.5;
+      // Halfway would sit on the middle lifeline when an even number of columns apart.
+      const onLifeline = Math.round(span / colWidth) % 2 === 0;
+      const f = m.end.reason === "receiver-down" ? 1 - 6 / span
+        : onLifeline ? 0.5 - (colWidth * 0.3) / span : 0.5;
       x2 = x1 + (x2 - x1) * f;
       y2 = y1 + (y2 - y1) * f;
       why = DROP_WHY[m.end.reason] || "dropped";

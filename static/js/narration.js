@@ -1,7 +1,7 @@
 // A scripted run's commentary (a preset's narration), shown above the diagram: the latest
 // remark at or before the current step, and whether the script goes on.
 
-import { h, fill, refresh } from "./dom.js";
+import { h, refresh } from "./dom.js";
 
 export class Narration {
   constructor() {
