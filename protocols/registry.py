@@ -1,12 +1,12 @@
 """The protocols the playground offers, by name, in display order."""
 
 from .kernel.errors import UnknownProtocol
-from .election import Election
 from .lamport import Lamport
 from .tob import TotalOrderBroadcast
+from .election import Election
 from .twopc import TwoPhaseCommit
 
-_PROTOCOLS = {p.name: p for p in (Lamport(), TotalOrderBroadcast(), TwoPhaseCommit())}
+_PROTOCOLS = {p.name: p for p in (Lamport(), TotalOrderBroadcast(), TwoPhaseCommit(), Election())}
 
 
 def names():
