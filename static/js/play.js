@@ -89,8 +89,7 @@ function main() {
       if (reconnected && copy.run) {
         // The server keeps a run per connection: replay ours exactly (a run is a pure
         // function of these inputs), at the same cursor.
-        const { variant, config, seed, actions } = copy.run;
-        send({ type: "start", variant, config, seed, actions, cursor: copy.step });
+        send(copy.restartIntent());
       } else {
         send({ type: "start", ...first });
       }

@@ -12,6 +12,7 @@ export class RunCopy {
     this.step = 0;
     this.lastAction = null;
     this.narration = {};    // a preset's commentary: {step: text}
+    this.presetScript = null;
     this.version = 0;       // bumps on every change, so views can skip redundant work
   }
 
@@ -19,6 +20,12 @@ export class RunCopy {
   applySnapshot(msg) {
     this.run = msg.run || this.run;
     this.narration = msg.narration && typeof msg.narration === "object" ? msg.narration : {};
+    // A preset's own script, to tell later whether the run still is that preset (or branched).
+    if (msg.run && msg.run.preset && (msg.run.cursor ?? msg.step) === 0) {
+      this.presetScript = JSON.stringify(msg.run.actions || []);
+    } else if (!msg.run || !msg.run.preset) {
+      this.presetScript = null;
+    }
     this.trace = Array.isArray(msg.trace) ? msg.trace.slice() : [];
     this.setState(msg);
     this.lastAction = null;
@@ -60,6 +67,15 @@ export class RunCopy {
     if (typeof msg.playing === "boolean") this.playing = msg.playing;
     this.step = typeof msg.step === "number" ? msg.step : (this.state ? this.state.step : 0);
     this.quiescent = typeof msg.quiescent === "boolean" ? msg.quiescent : this.looksQuiescent();
+  }
+
+  /** How to ask a fresh connection for this very run, at this very step. */
+  restartIntent() {
+    const { variant, config, seed, actions, preset } = this.run;
+    if (preset && this.presetScript === JSON.stringify(actions || [])) {
+      return { type: "start", preset, cursor: this.step };   // keeps the narration too
+    }
+    return { type: "start", variant, config, seed, actions, cursor: this.step };
   }
 
   /** Nothing in flight and no timer armed: what a snapshot implies when it doesn't say. */

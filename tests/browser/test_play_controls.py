@@ -168,3 +168,22 @@ def test_a_gap_in_seq_is_not_applied_and_a_snapshot_resyncs(page, play_server, p
     play.step_forward()
     expect(app).to_have_attribute("data-seq", str(seq + 2))
     assert page_errors == []
+
+
+def test_a_scenario_survives_a_reconnect_with_its_narration(page, play_server, page_errors):
+    play = PlaygroundPage(page, play_server).open()
+    page.select_option("#preset", "coordinator-crash")
+    expect(page.locator("#step-counter")).to_have_text(re.compile(r"^0 / \d+$"))
+    for _ in range(14):
+        play.step_forward()
+    narration = page.locator(".narration-text")
+    expect(narration).to_contain_text("crashes before it has decided")
+    counter = page.locator("#step-counter").inner_text()
+
+    page.evaluate("window.playground.socket.ws.close()")
+    expect(page.locator("#app")).to_have_attribute("data-connection", "closed")
+    play.wait_connected()
+    expect(page.locator("#step-counter")).to_have_text(counter)
+    expect(page.locator("#preset")).to_have_value("coordinator-crash")
+    expect(narration).to_contain_text("crashes before it has decided")
+    assert page_errors == []
