@@ -707,8 +707,10 @@ class Election(Protocol):
     # -- checks --------------------------------------------------------------------------
     def checks(self, sim):
         members = [sim.nodes[n] for n in sim.node_ids("node")]
-        return [_uniform_agreement(sim, members), _integrity(sim, members),
-                _validity(sim, members), _one_leader_per_epoch(sim), _termination(sim, members)]
+        decisions = [(m.id, d["slot"], d["value"]) for m in members for d in m.durable.decided]
+        return [_uniform_agreement(sim, decisions), _integrity(sim, decisions),
+                _validity(sim, decisions), _one_leader_per_epoch(sim),
+                _termination(sim, members, decisions)]
 
 
 def _decision_events(sim, slot):
@@ -716,15 +718,15 @@ def _decision_events(sim, slot):
             and e["data"].get("decided") and e["data"].get("slot") == slot]
 
 
-def _uniform_agreement(sim, members):
-    by_slot = {}
-    for m in members:
-        for d in m.durable.decided:
-            by_slot.setdefault(d["slot"], {}).setdefault(d["value"], []).append(m.id)
-    for slot in sorted(by_slot):
-        values = by_slot[slot]
-        if len(values) > 1:
-            parts = [f"{value} at {', '.join(nodes)}" for value, nodes in values.items()]
+def _uniform_agreement(sim, decisions):
+    first = {}
+    for _, slot, value in decisions:
+        if first.setdefault(slot, value) != value:
+            where = {}
+            for node, s, v in decisions:
+                if s == slot:
+                    where.setdefault(v, []).append(node)
+            parts = [f"{v} at {', '.join(nodes)}" for v, nodes in where.items()]
             return {"name": "uniform agreement", "ok": False,
                     "detail": f"slot {slot} decided differently: " + "; ".join(parts),
                     "events": _decision_events(sim, slot)}
@@ -732,27 +734,25 @@ def _uniform_agreement(sim, members):
             "detail": "no two nodes decided different values for a slot"}
 
 
-def _integrity(sim, members):
-    for m in members:
-        seen = {}
-        for d in m.durable.decided:
-            if d["slot"] in seen:
-                return {"name": "integrity", "ok": False,
-                        "detail": f"{m.id} decided slot {d['slot']} twice: {seen[d['slot']]}, "
-                                  f"then {d['value']}",
-                        "events": _decision_events(sim, d["slot"])}
-            seen[d["slot"]] = d["value"]
+def _integrity(sim, decisions):
+    seen = {}
+    for node, slot, value in decisions:
+        if (node, slot) in seen:
+            return {"name": "integrity", "ok": False,
+                    "detail": f"{node} decided slot {slot} twice: {seen[node, slot]}, then "
+                              f"{value}", "events": _decision_events(sim, slot)}
+        seen[node, slot] = value
     return {"name": "integrity", "ok": True, "detail": "no node decided a slot twice"}
 
 
-def _validity(sim, members):
-    proposed = {h["args"]["value"] for h in sim.history} | {NO_OP}
-    for m in members:
-        for d in m.durable.decided:
-            if d["value"] not in proposed:
-                return {"name": "validity", "ok": False,
-                        "detail": f"{m.id} decided {d['value']} for slot {d['slot']}, which no "
-                                  "client asked for", "events": _decision_events(sim, d["slot"])}
+def _validity(sim, decisions):
+    proposed = {h["args"]["value"] for h in sim.history}
+    proposed.add(NO_OP)
+    for node, slot, value in decisions:
+        if value not in proposed:
+            return {"name": "validity", "ok": False,
+                    "detail": f"{node} decided {value} for slot {slot}, which no client asked "
+                              "for", "events": _decision_events(sim, slot)}
     return {"name": "validity", "ok": True,
             "detail": "every decided value was asked for by a client (or is a leader's no-op)"}
 
@@ -765,13 +765,14 @@ def _one_leader_per_epoch(sim):
     previous step's check carries what was read so far, so each step reads only new events."""
     previous = next((c for c in sim.checks if c["name"] == ONE_LEADER), None)
     if previous is not None and previous["through"] <= len(sim.trace):
-        leaders = {epoch: list(nodes) for epoch, nodes in previous["leaders"].items()}
-        start = previous["through"]
+        leaders, start = previous["leaders"], previous["through"]
     else:
         leaders, start = {}, 0
     for event in sim.trace[start:]:
         if event["type"] == "note" and "leader_of" in event["data"]:
-            leaders.setdefault(str(event["data"]["leader_of"]), []).append(event["node"])
+            epoch = str(event["data"]["leader_of"])
+            # A new dict, never a changed one: the previous result may be shared by a clone.
+            leaders = dict(leaders, **{epoch: leaders.get(epoch, []) + [event["node"]]})
     bookkeeping = {"leaders": leaders, "through": len(sim.trace)}
     for epoch in sorted(leaders, key=int):
         if len(leaders[epoch]) > 1:
@@ -784,13 +785,13 @@ def _one_leader_per_epoch(sim):
     return dict({"name": ONE_LEADER, "ok": True, "detail": detail}, **bookkeeping)
 
 
-def _termination(sim, members):
+def _termination(sim, members, decisions):
     n = len(members)
     majority = n // 2 + 1
     up = [m.id for m in members if sim.status[m.id] == "up"]
     groups = sim.partition or [list(sim.nodes)]
     reachable = max(len([m for m in up if m in g]) for g in groups)
-    decided = {d["slot"] for m in members for d in m.durable.decided}
+    decided = {slot for _, slot, _ in decisions}
     accepted = {int(s) for m in members for s in m.durable.accepted}
     undecided = sorted(accepted - decided)
     parts = []
