@@ -237,6 +237,7 @@ class Member(Claimant):
         for other in self.others:
             self.send_order(other, slot)
         self.keep_resending()
+        self.deliver_ready()   # not yet: it waits in the hold-back queue for a majority
 
     def send_order(self, dst, slot):
         entry = self.stored(slot)
@@ -632,7 +633,8 @@ PRESETS = {
                  "knows. Alice is told “yours”.",
             "5": "n3 has also seen only its own claim: Carol is told “yours”. Two users now "
                  "hold “bob”.",
-            "7": "Alice's claim (1,n2) reaches n3: smaller than Carol's (1,n3), so Alice should "
+            "6": "Carol's claim (1,n3) reaches n2, after n2 has decided.",
+            "8": "Alice's claim (1,n2) reaches n3: smaller than Carol's (1,n3), so Alice should "
                  "have won — but Carol has already been told. Deciding needs every node's "
                  "claims: total order broadcast.",
         },

@@ -11,6 +11,7 @@ import { Controls } from "./controls.js";
 import { Toasts } from "./toast.js";
 import { Narration } from "./narration.js";
 import { humanize } from "./labels.js";
+import { protocolView } from "./views/index.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -57,6 +58,8 @@ function main() {
   const checks = new ChecksPanel($("checks"), { onHighlight: (ids) => diagram.highlight(ids) });
   const history = new HistoryPanel($("history"));
   const narration = new Narration();
+  const view = protocolView(protocol.name, { act, diagram });   // static/js/views/<name>.js
+  if (view) $("cards").prepend(view.el);
   $("diagram").prepend(narration.el);
   const first = initialRun(boot);
   const controls = new Controls($("toolbar"), $("help"), { protocol, onIntent: send, initial: first });
@@ -73,6 +76,7 @@ function main() {
         cards.render(copy);
         checks.render(copy);
         history.render(copy);
+        if (view) view.render(copy);
       }
       controls.update(copy, connection);
       // State for tests and for styling the page as a whole.
