@@ -215,7 +215,7 @@ class Member(Node):
         # The voters promised their lease when they voted, which was after the campaign began.
         v.lease = {"holder": self.id, "until": campaign_at + self.config["lease"]}
         self.cancel_timer("election")
-        self.note(f"leader of epoch {epoch}", leader_of=epoch)
+        self.note(f"leader of epoch {epoch}", leader_of=epoch, lease_until=v.lease["until"])
         # A value a majority may have accepted is proposed again; an empty slot below a used
         # one gets a no-op, so that no gap is left.
         for slot in range(1, last + 1):
@@ -229,6 +229,11 @@ class Member(Node):
         v = self.volatile
         if v.role != "leader":
             return
+        if not self.lease_valid() and not v.lease.get("lapsed"):
+            # The leader learns that its lease ran out only when it looks, as it does here.
+            v.lease["lapsed"] = True
+            self.note(f"lease lapsed at t={v.lease['until']}: serves no client until renewed",
+                      lease_lapsed=v.lease["until"])
         v.renewal = {"sent_at": self.now, "acks": [self.id]}
         self.count_renewal()
         self.broadcast(self.peers(), "HEARTBEAT", epoch=self.epoch, sent_at=self.now)
@@ -237,8 +242,8 @@ class Member(Node):
                 p["at"] = self.now
                 for peer in self.peers():
                     if peer not in p["accepted"]:
-                        self.send(peer, "PROPOSE", epoch=p["epoch"], slot=int(slot),
-                                  value=p["value"])
+                        self.send(peer, "PROPOSE", value=p["value"], slot=int(slot),
+                                  epoch=p["epoch"])
         self.set_timer("renew", self.config["heartbeat"])
 
     def on_heartbeat(self, src, epoch, sent_at):
@@ -265,7 +270,7 @@ class Member(Node):
             self.count_renewal()
         for entry in self.durable.decided:  # a follower that missed a decision learns it now
             if entry["slot"] not in decided and entry["at"] <= sent_at:
-                self.send(src, "DECIDE", slot=entry["slot"], value=entry["value"],
+                self.send(src, "DECIDE", value=entry["value"], slot=entry["slot"],
                           epoch=entry["epoch"])
 
     def count_renewal(self):
@@ -273,7 +278,11 @@ class Member(Node):
         if len(v.renewal["acks"]) >= self.quorum():
             until = v.renewal["sent_at"] + self.config["lease"]
             if until > v.lease["until"]:
+                regained = v.lease.get("lapsed", False)
                 v.lease = {"holder": self.id, "until": until}
+                # Quiet: for views that draw the lease, not a label on every heartbeat.
+                self.note(f"lease renewed until t={until}", lease_until=until,
+                          quiet=not regained)
 
     # -- round two: proposals -----------------------------------------------------------
     def on_request(self, src, value):
@@ -299,7 +308,7 @@ class Member(Node):
         self.volatile.proposals[str(slot)] = {"value": value, "epoch": epoch, "at": self.now,
                                               "accepted": [self.id], "client": client}
         self.durable.accepted[str(slot)] = {"epoch": epoch, "value": value}  # its own vote
-        self.broadcast(self.peers(), "PROPOSE", epoch=epoch, slot=slot, value=value)
+        self.broadcast(self.peers(), "PROPOSE", value=value, slot=slot, epoch=epoch)
         self.count_accepts(slot)
 
     def on_propose(self, src, epoch, slot, value):
@@ -332,7 +341,7 @@ class Member(Node):
             return
         del v.proposals[str(slot)]
         self.learn(slot, p["value"], p["epoch"])
-        self.broadcast(self.peers(), "DECIDE", slot=slot, value=p["value"], epoch=p["epoch"])
+        self.broadcast(self.peers(), "DECIDE", value=p["value"], slot=slot, epoch=p["epoch"])
         if p["client"] is not None:
             self.send(p["client"], "DONE", value=p["value"], slot=slot)
         if self.lease_valid() and p["value"] != NO_OP:
@@ -359,7 +368,7 @@ class Member(Node):
     def on_apply(self, slot, value, epoch):
         if self.volatile.role != "leader":
             return
-        self.send("storage", "WRITE", token=epoch, slot=slot, value=value)
+        self.send("storage", "WRITE", value=value, slot=slot, token=epoch)
 
     def on_fenced(self, src, token, slot):
         self.hears_epoch(token)
@@ -508,6 +517,8 @@ PRESETS = {
                   "the pause, and nothing since has told it otherwise.",
             "49": "Its write of v1 arrives with token 1, lower than 2: the storage refuses it. "
                   "Without the check, v1 would have overwritten w1.",
+            "50": "n1's heartbeat timer fires, and only now does n1 see that its lease ran "
+                  "out long ago, at t=828 — after its write had already gone out.",
             "51": "n1's heartbeat in epoch 1 is refused too: n3 has seen epoch 2.",
             "52": "Told of epoch 2, n1 steps down.",
         },

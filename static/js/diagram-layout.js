@@ -172,6 +172,8 @@ export function layoutDiagram({ trace, state, width, canAct, actionsHelp, highli
       case "partition": case "heal": row.globals.push(event); break;
       case "check": row.checks.push(event); break;
       default:
+        // A note marked quiet is for a protocol's own view (static/js/views/), not a label.
+        if (event.type === "note" && event.data && event.data.quiet) break;
         if (NODE_MARKS.has(event.type) && xOf.has(event.node)) {
           const text = markText(event, actionsHelp);
           const lines = wrap(text, labelWidth, WRAPPED_MARKS.has(event.type) ? 3 : 1);

@@ -2,10 +2,11 @@
 // every protocol also renders generically. A view has `el` (shown above the node cards)
 // and `render(copy)`, called after the diagram has rendered the same copy.
 
+import { ElectionView } from "./election.js";
 import { LamportView } from "./lamport.js";
 import { TobView } from "./tob.js";
 
-const VIEWS = { lamport: LamportView, tob: TobView };
+const VIEWS = { lamport: LamportView, tob: TobView, election: ElectionView };
 
 function loadStyles() {
   if (document.querySelector("link[data-views-css]")) return;
