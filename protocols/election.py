@@ -518,7 +518,7 @@ PRESETS = {
             "49": "Its write of v1 arrives with token 1, lower than 2: the storage refuses it. "
                   "Without the check, v1 would have overwritten w1.",
             "50": "n1's heartbeat timer fires, and only now does n1 see that its lease ran "
-                  "out long ago, at t=828 — after its write had already gone out.",
+                  "out long ago, during the pause — after its write had already gone out.",
             "51": "n1's heartbeat in epoch 1 is refused too: n3 has seen epoch 2.",
             "52": "Told of epoch 2, n1 steps down.",
         },
