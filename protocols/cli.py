@@ -3,6 +3,9 @@
     python -m protocols list [--json]
     python -m protocols run NAME [--variant V] [--config JSON] [--seed N] [--steps N]
                                  [--actions FILE|-] [--json]
+    python -m protocols explore NAME [--variant V] [--config JSON] [--depth N]
+                                     [--max-states N] [--json]   (see explore_cli.py)
+    python -m protocols check-history FILE [--json]
 
 Exit codes: 0 all checks hold, 1 a check is violated, 2 bad input (one line on stderr).
 """
@@ -11,7 +14,7 @@ import argparse
 import json
 import sys
 
-from . import registry
+from . import explore_cli, registry
 from .kernel import PlaygroundError, Simulation
 
 DEFAULT_STEPS = 1000
@@ -31,6 +34,7 @@ def _parser():
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     p_list = sub.add_parser("list", help="list the protocols and their variants")
     p_list.add_argument("--json", action="store_true")
+    explore_cli.add_parser(sub)
     p_run = sub.add_parser("run", help="run a protocol: an action script, then auto-play")
     p_run.add_argument("name")
     p_run.add_argument("--variant")
@@ -40,6 +44,9 @@ def _parser():
                        help="auto-play steps after the script (default %(default)s)")
     p_run.add_argument("--actions", help="file with a JSON list of actions, or - for stdin")
     p_run.add_argument("--json", action="store_true")
+    p_hist = sub.add_parser("check-history", help="is a register history linearizable?")
+    p_hist.add_argument("file", help="Jepsen log lines or a JSON history (- for stdin)")
+    p_hist.add_argument("--json", action="store_true")
     return parser
 
 
@@ -117,7 +124,15 @@ def cmd_run(args, out):
     return 1 if violated else 0
 
 
-COMMANDS = {"list": cmd_list, "run": cmd_run}
+def cmd_check_history(args, out):
+    from .linearizability import check_history_file
+
+    return check_history_file(args.file, args.json, out, BadInput)
+
+
+COMMANDS = {"list": cmd_list, "run": cmd_run, "check-history": cmd_check_history}
+
+COMMANDS["explore"] = explore_cli.command
 
 
 def main(argv=None, out=None):
