@@ -155,6 +155,16 @@ class Protocol:
         as `view`."""
         return None
 
+    def explore_defaults(self, variant=None):
+        """Where the counterexample search (protocols/explore.py) starts for this variant,
+        and which of its abstractions are sound here. Keys, all optional:
+        `config` (a small workload; auto-play faults are off anyway), `faults` (budgets:
+        drops, duplicates, crashes, pauses, partitions), `actions` (protocol-specific
+        action types to try; default all), `clock` ("frozen" when no handler or check
+        depends on the clock, so the search may ignore time), `check_state` ({check name:
+        [fields of its result that carry state to the next step]}; default all fields)."""
+        return {}
+
     def perform(self, sim, action):
         """Validate a protocol-specific action and return a zero-argument function applying
         it; raise InvalidAction if it is unknown or not enabled. Must not change state."""

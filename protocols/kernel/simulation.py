@@ -63,6 +63,8 @@ class Simulation:
         self.nodes = {}             # id -> Node, in display order
         self.status = {}            # id -> up | crashed | paused
         self.checks = []
+        self.searching = False      # see enter_search()
+        self.clock_frozen = False
         protocol.build(self)
         for node in self.nodes.values():
             node.boot()
@@ -83,8 +85,9 @@ class Simulation:
         event = {"i": len(self.trace), "step": self.step, "t": self.now, "type": event_type}
         event.update(fields)
         self.trace.append(event)
-        self._hasher.update(canonical(event).encode())
-        self._hasher.update(b"\n")
+        if not self.searching:
+            self._hasher.update(canonical(event).encode())
+            self._hasher.update(b"\n")
         return event
 
     @property
@@ -154,8 +157,10 @@ class Simulation:
         entry = self.history[op_id - 1]
         if entry["status"] != "pending":
             return
-        entry.update(status=status, result=deep_copy(result), complete_t=self.now,
-                     complete_step=self.step)
+        # A new record rather than an update, so forks can share the old one (see fork).
+        entry = self.history[op_id - 1] = dict(
+            entry, status=status, result=deep_copy(result), complete_t=self.now,
+            complete_step=self.step)
         self.record_event("complete", node=entry["client"], op=entry["op"], opid=op_id,
                           status=status, result=entry["result"])
 
@@ -194,17 +199,19 @@ class Simulation:
             return False
         return True
 
-    def apply(self, action):
+    def apply(self, action, check=True):
         """Apply one action; return the trace events it produced.
 
         Raises InvalidAction (and changes nothing) when the action is malformed or not
-        enabled now."""
+        enabled now. With check=False the checks are left to the caller (run_checks): the
+        search skips them for states it has already seen."""
         perform = self._prepare(action)
         self.step += 1
         self.actions.append(deep_copy(action))
         start = len(self.trace)
         perform()
-        self._run_checks()
+        if check:
+            self._run_checks()
         return self.trace[start:]
 
     def _prepare(self, action):
@@ -255,15 +262,19 @@ class Simulation:
 
     def _deliver(self, msg):
         del self.messages[msg["id"]]
-        self.now = max(self.now, msg["arrives_at"])
+        self._advance_clock(msg["arrives_at"])
         fields = dict(msg=msg["id"], src=msg["src"], dst=msg["dst"], kind=msg["kind"])
         if self.status[msg["dst"]] == CRASHED:
             self.record_event("drop", reason="receiver-down", **fields)
             return
         self.record_event("deliver", **fields)
-        args = dict(msg["payload"])
+        args = deep_copy(msg["payload"])  # the handler's own copy: forks share the message
         args["src"] = msg["src"]
         self.nodes[msg["dst"]].dispatch(msg["kind"], args)
+
+    def _advance_clock(self, t):
+        if t > self.now and not self.clock_frozen:
+            self.now = t
 
     def _prepare_drop(self, action):
         msg = self._message(action)
@@ -300,9 +311,9 @@ class Simulation:
 
         def fire():
             del self.timers[timer_id]
-            self.now = max(self.now, timer["at"])
+            self._advance_clock(timer["at"])
             self.record_event("timer", node=timer["node"], name=timer["name"], timer=timer_id)
-            self.nodes[timer["node"]].dispatch(timer["name"], dict(timer["data"]))
+            self.nodes[timer["node"]].dispatch(timer["name"], deep_copy(timer["data"]))
         return fire
 
     def _prepare_crash(self, action):
@@ -408,6 +419,11 @@ class Simulation:
         self.plan = [p for p in self.plan if not matches(p["action"])]
 
     # -- checks -------------------------------------------------------------------------
+    def run_checks(self):
+        """Run the protocol's checks on the current state (apply does this after each
+        action); a change of a check's status is recorded as a `check` event."""
+        self._run_checks()
+
     def _run_checks(self):
         before = {c["name"]: c["ok"] for c in self.checks}
         self.checks = self.protocol.checks(self)
@@ -466,8 +482,7 @@ class Simulation:
         """An independent copy of this simulation (for time travel and search)."""
         other = object.__new__(Simulation)
         other.__dict__.update(self.__dict__)
-        other.rng = random.Random()
-        other.rng.setstate(self.rng.getstate())
+        other.rng = self._copy_rng()
         other._hasher = self._hasher.copy()
         other.actions = list(self.actions)
         other.trace = list(self.trace)
@@ -488,6 +503,100 @@ class Simulation:
             twin.props = dict(node.props)
             other.nodes[node_id] = twin
         return other
+
+    def enter_search(self, freeze_clock=False):
+        """Switch to search mode, for protocols/explore.py, which forks millions of these:
+        the trace is no longer hashed (trace_hash stops changing) and keeps only the
+        latest step's events (see RecentEvents); the RNG becomes a StreamRandom, which
+        forks in O(1) and draws the same numbers; with freeze_clock, the clock stops (for
+        protocols whose behaviour does not depend on it)."""
+        from .rngstream import StreamRandom
+
+        self.searching = True
+        self.clock_frozen = freeze_clock
+        self.rng = StreamRandom(self.rng)
+        self.trace = RecentEvents(len(self.trace))
+
+    def fork(self, touched=None):
+        """A copy for the counterexample search, cheaper than clone(): messages, timers,
+        history records and the state of every node not in `touched` are shared with this
+        simulation (the kernel never changes them in place), so the fork must only be used
+        to apply an action whose `touches()` is within `touched` (None: copy every node)."""
+        other = object.__new__(Simulation)
+        other.__dict__.update(self.__dict__)
+        other.rng = self._copy_rng()
+        if self.searching:
+            other.trace = RecentEvents(len(self.trace))
+        else:
+            other._hasher = self._hasher.copy()
+            other.trace = list(self.trace)
+        other.actions = list(self.actions)
+        other.messages = dict(self.messages)
+        other.timers = dict(self.timers)
+        other.plan = list(self.plan)
+        other.history = list(self.history)
+        other.status = dict(self.status)
+        other.nodes = nodes = {}
+        for node_id, node in self.nodes.items():
+            twin = object.__new__(type(node))
+            twin.__dict__.update(node.__dict__)
+            twin.sim = other
+            if touched is None or node_id in touched:
+                twin.durable = deep_copy(node.durable)
+                twin.volatile = deep_copy(node.volatile)
+                twin.props = dict(node.props)
+            nodes[node_id] = twin
+        return other
+
+    def _copy_rng(self):
+        if hasattr(self.rng, "fork"):  # a StreamRandom (rngstream.py): a position, O(1)
+            return self.rng.fork()
+        rng = random.Random()
+        rng.setstate(self.rng.getstate())
+        return rng
+
+    def touches(self, action):
+        """The ids of the nodes whose state applying `action` may change, or None when it
+        may change any (a protocol-specific action). For an enabled kernel action only."""
+        kind = action["type"]
+        if kind == "deliver":
+            return (self.messages[action["msg"]]["dst"],)
+        if kind == "fire":
+            return (self.timers[action["timer"]]["node"],)
+        if kind in ("crash", "restart", "pause", "resume"):
+            return (action["node"],)
+        if kind in ("drop", "duplicate", "partition", "heal"):
+            return ()
+        return None
+
+
+class RecentEvents(list):
+    """The trace of a simulation in search mode: it holds only the events recorded since
+    the last fork, but len(), indexes and slices count every event since the start, so a
+    check that reads the trace incrementally (from the length it saw last) works
+    unchanged. Earlier events read as absent."""
+
+    __slots__ = ("dropped",)
+
+    def __init__(self, dropped=0):
+        super().__init__()
+        self.dropped = dropped
+
+    def __len__(self):
+        return self.dropped + list.__len__(self)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self))
+            if step != 1:
+                return list(self)[index]
+            dropped = self.dropped
+            return list.__getitem__(self, slice(max(0, start - dropped), max(0, stop - dropped)))
+        if index < 0:
+            index += len(self)
+        if index < self.dropped:
+            raise IndexError("trace event dropped in search mode")
+        return list.__getitem__(self, index - self.dropped)
 
 
 def replay(protocol, variant, config, seed, actions):
