@@ -464,7 +464,7 @@ def _explain(ops, ranked, initial, culprit, prefix):
                if seen is not _NOTHING else [])
     contradicts = None
     who = (f"{op.client}'s " if op.client is not None else "") + op.describe(outcome=False)
-    where = f" on {_show(op.key)}" if op.key not in (None, "") else ""
+    where = ""
     if reason[0] == "never-written":
         text = (f"{who}{where} saw {_show(seen)}, a value no operation had written before "
                 "it completed")
@@ -474,6 +474,12 @@ def _explain(ops, ranked, initial, culprit, prefix):
         text = (f"stale {'read' if op.f == READ else 'compare-and-set'}: {who}{where} saw "
                 f"{_show(seen)}, but {w.client}'s {w.describe()} had completed before it "
                 f"began" + (f", after every write of {_show(seen)}" if sources else ""))
+    elif reason[0] == "seen-newer":
+        contradicts = reason[1]
+        o = ops[contradicts]
+        text = (f"stale read: {who}{where} saw {_show(seen)}, but {o.client}'s "
+                f"{o.describe()} had already seen a newer value before it began -- once "
+                "one client has seen a value, a later read may not return an older one")
     else:
         names = ", ".join(ops[i].describe() for i in concurrent[:6]) or "none"
         text = (f"{op.client}'s " if op.client is not None else "") + op.describe()
@@ -525,7 +531,20 @@ def _stale_reason(ops, ranked, initial, culprit):
         if (stored is not _NOTHING and _freeze(stored) != value and call[i] > latest
                 and ret[i] < call[culprit] and (best is None or ret[i] > ret[best])):
             best = i
-    return ("stale", best) if best is not None else ("unordered", None)
+    if best is not None:
+        return ("stale", best)
+    # Or another client had already seen a value written only after every write of this
+    # one (DDIA's figure 9-6: one read sees the new value, a later read the old).
+    for i, o in enumerate(ops):
+        other = _observes(o)
+        if other is _NOTHING or o.f != READ or _freeze(other) == value or \
+                ret[i] >= call[culprit]:
+            continue
+        makers = [j for j, p in enumerate(ops) if _produces(p) and
+                  _freeze(p.value) == _freeze(other)]
+        if makers and all(call[j] > latest for j in makers):
+            return ("seen-newer", i)
+    return ("unordered", None)
 
 
 # ---------------------------------------------------------------------------------------
@@ -852,7 +871,8 @@ def live_check(sim, name="linearizable", initial=None):
     invocation or a completion, so its length and number of completions identify it within
     a run). The cache is an immutable value rebound on change, so clones never share state
     that one of them updates. `events` lists the trace events of the operations involved in
-    a violation and of the messages tagged with their ids (payload field `op`)."""
+    a violation and of the messages tagged with their ids (payload field `op`, or `ops` for
+    a message carrying several, such as a batch of replicated writes)."""
     history = sim.history
     signature = (len(history), sum(1 for e in history if e["status"] != "pending"))
     cached = getattr(sim, _CACHE, None)
@@ -900,8 +920,9 @@ def _events_of(sim, op_ids):
         kind = event["type"]
         if kind in ("invoke", "complete") and event.get("opid") in op_ids:
             out.append(event["i"])
-        elif kind == "send" and isinstance(event.get("payload"), dict) and \
-                event["payload"].get("op") in op_ids:
+        elif kind == "send" and isinstance(event.get("payload"), dict) and (
+                event["payload"].get("op") in op_ids
+                or op_ids.intersection(event["payload"].get("ops") or ())):
             messages.add(event["msg"])
             out.append(event["i"])
         elif kind in ("deliver", "drop", "duplicate") and event.get("msg") in messages:

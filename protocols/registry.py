@@ -4,9 +4,11 @@ from .kernel.errors import UnknownProtocol
 from .lamport import Lamport
 from .tob import TotalOrderBroadcast
 from .election import Election
+from .replication import Replication
 from .twopc import TwoPhaseCommit
 
-_PROTOCOLS = {p.name: p for p in (Lamport(), TotalOrderBroadcast(), TwoPhaseCommit(), Election())}
+_PROTOCOLS = {p.name: p for p in (Replication(), Lamport(), TotalOrderBroadcast(), TwoPhaseCommit(),
+                                   Election())}
 
 
 def names():
