@@ -665,6 +665,21 @@ class Election(Protocol):
             raise ConfigError("config: need heartbeat < lease <= election_timeout[0], so a "
                               "leader renews its lease in time and nobody campaigns under it")
 
+    def explore_defaults(self, variant=None):
+        # The counterexample search (protocols/explore.py). Leases and timeouts compare the
+        # clock, so time counts, and schedules go in time order but for the faults each
+        # variant is about: a partition (and its heal) for split brains; a crash, a restart
+        # and one event out of order for votes kept in memory. Two clients with a value
+        # each; a heartbeat close to the lease, so fewer renewals stand between the
+        # interesting events. The leaders seen so far are what "one leader per epoch"
+        # carries from step to step.
+        faults = {"partitions": 1, "crashes": 1 if variant == CORRECT else 0, "delays": 0}
+        if variant == VOLATILE_VOTES:
+            faults = {"partitions": 0, "crashes": 1, "delays": 1}
+        return {"config": {"nodes": 3, "clients": 2, "requests": 1, "heartbeat": 250,
+                           "lease": 300, "election_timeout": [300, 450]},
+                "actions": [], "faults": faults, "check_state": {ONE_LEADER: ["leaders"]}}
+
     def defaults(self, variant=None):
         config = super().defaults(variant)
         # The faults under which each unsafe variant breaks. Two clients, so that two leaders

@@ -53,7 +53,7 @@ from . import registry, scenario_link
 from .kernel import CRASHED, PAUSED, UP, PlaygroundError, Simulation, canonical
 from .kernel.scheduler import next_event
 
-DEFAULT_DEPTH = 40
+DEFAULT_DEPTH = 100
 DEFAULT_MAX_STATES = 100_000
 DEFAULT_SECONDS = 60.0
 BUDGETS = ("drops", "duplicates", "crashes", "pauses", "partitions", "delays")
