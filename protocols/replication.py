@@ -274,6 +274,9 @@ class Client(Node):
 
     def resized(self, op, status, result):
         told = op["fetching"]
+        self.durable.setdefault("resized", []).append(
+            {"told": told, "fetched": result if status == "ok" else None,
+             "stale": status == "ok" and _older(result, told)})
         if status != "ok":
             self.note(f"could not fetch {op['key']}")
             return
@@ -1038,13 +1041,14 @@ def _quorums(sim):
 
 
 def _resizer(sim):
-    stale = [e for e in sim.trace if e["type"] == "note" and e.get("data", {}).get("stale")]
+    stale = [r for r in sim.nodes["c2"].durable.get("resized", []) if r["stale"]]
     if stale:
-        d = stale[0]["data"]
+        d = stale[0]
         return {"name": "resizer fetched the uploaded image", "ok": False,
                 "detail": f"the resizer was told about {_label(d['told'])} but fetched "
-                          f"{_label(d['resized'])}, an older version, from a replica that did "
+                          f"{_label(d['fetched'])}, an older version, from a replica that did "
                           "not have the new one yet",
-                "events": [e["i"] for e in stale]}
+                "events": [e["i"] for e in sim.trace if e["type"] == "note"
+                           and e.get("data", {}).get("stale")]}
     return {"name": "resizer fetched the uploaded image", "ok": True,
             "detail": "every image the resizer processed was the version it was told about"}
