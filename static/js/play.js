@@ -58,7 +58,7 @@ function main() {
   const checks = new ChecksPanel($("checks"), { onHighlight: (ids) => diagram.highlight(ids) });
   const history = new HistoryPanel($("history"));
   const narration = new Narration();
-  const view = protocolView(protocol.name, { act, diagram });   // static/js/views/<name>.js
+  const view = protocolView(protocol.name, { act, diagram, send });   // static/js/views/<name>.js
   if (view) $("cards").prepend(view.el);
   $("diagram").prepend(narration.el);
   const first = initialRun(boot);

@@ -4,9 +4,10 @@
 
 import { ElectionView } from "./election.js";
 import { LamportView } from "./lamport.js";
+import { ReplicationView } from "./replication.js";
 import { TobView } from "./tob.js";
 
-const VIEWS = { lamport: LamportView, tob: TobView, election: ElectionView };
+const VIEWS = { lamport: LamportView, tob: TobView, election: ElectionView, replication: ReplicationView };
 
 function loadStyles() {
   if (document.querySelector("link[data-views-css]")) return;
