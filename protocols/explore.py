@@ -56,15 +56,17 @@ from .kernel.scheduler import next_event
 DEFAULT_DEPTH = 100
 DEFAULT_MAX_STATES = 100_000
 DEFAULT_SECONDS = 60.0
-BUDGETS = ("drops", "duplicates", "crashes", "pauses", "partitions", "delays")
-DEFAULT_BUDGETS = {"drops": 0, "duplicates": 0, "crashes": 1, "pauses": 0, "partitions": 0}
+BUDGETS = ("drops", "duplicates", "crashes", "pauses", "partitions", "delays", "requests")
+# requests: protocol-specific actions (a client's read, a vote-no); None is unbounded.
+DEFAULT_BUDGETS = {"drops": 0, "duplicates": 0, "crashes": 1, "pauses": 0, "partitions": 0,
+                   "requests": None}
 DEFAULT_DELAYS = 1          # with the clock running; unbounded when it is frozen
 MAX_BUDGET = 20
 UNBOUNDED = 10**9
 # The search chooses every fault itself: auto-play's own fault injection is off.
 QUIET = {"fault_drop": 0.0, "fault_duplicate": 0.0, "fault_crash": 0.0, "fault_pause": 0.0,
          "fault_partition": 0.0}
-_DELAY = 5
+_DELAY, _REQUEST = 5, 6
 _CHECK_META = ("name", "ok", "detail", "events", "warn")
 STOPS = ("violation", "exhausted", "depth", "max-states", "time", "cancelled")
 
@@ -109,7 +111,8 @@ def _whole(value, low=0, high=None):
 def settings(protocol, variant=None, config=None, budgets=None, actions=None, clock=None):
     """Resolve what the search will do: the protocol's defaults, its explore_defaults, then
     the caller's choices (`budgets`: {drops, duplicates, crashes, pauses, partitions,
-    delays}, delays None for unbounded). Returns a dict; raises ExploreError."""
+    delays, requests}, delays and requests None for unbounded). Returns a dict; raises
+    ExploreError."""
     if isinstance(protocol, str):
         protocol = registry.get(protocol)
     variant = protocol.default_variant if variant is None else variant
@@ -136,11 +139,12 @@ def settings(protocol, variant=None, config=None, budgets=None, actions=None, cl
         limits.update(budgets)
     for name in BUDGETS:
         value = limits[name]
-        if name == "delays" and value is None:
+        if name in ("delays", "requests") and value is None:
             continue
         if not _whole(value, 0, MAX_BUDGET):
             raise ExploreError(f"budget {name} must be a whole number from 0 to {MAX_BUDGET}"
-                               + (" (or null: unbounded)" if name == "delays" else ""))
+                               + (" (or null: unbounded)"
+                                  if name in ("delays", "requests") else ""))
 
     known_actions = list(protocol.action_help)
     tried = hook.get("actions", known_actions) if actions is None else actions
@@ -348,10 +352,11 @@ def _successors(sim, used, limits, protocol_actions, timed):
             if status[timer["node"]] == UP:
                 action = {"type": "fire", "timer": timer["id"]}
                 out.append((action, used if not timed or action == free else delay))
-    if protocol_actions:
+    if protocol_actions and used[_REQUEST] < limits[_REQUEST]:
+        spent = used[:_REQUEST] + (used[_REQUEST] + 1,) + used[_REQUEST + 1:]
         for action in sim.protocol.enabled_actions(sim):
             if action["type"] in protocol_actions:
-                out.append((action, used))
+                out.append((action, spent))
     for kind, index in (("drop", 0), ("duplicate", 1)):
         if used[index] < limits[index]:
             spent = used[:index] + (used[index] + 1,) + used[index + 1:]
@@ -516,9 +521,9 @@ def explore(protocol, variant=None, config=None, seed=0, prefix=(), depth=DEFAUL
     `checks` (default: every check) fail.
 
     Bounds: `depth` actions after the prefix, `max_states` distinct states, `seconds` of
-    search; `budgets` {drops, duplicates, crashes, pauses, partitions, delays}; `actions`
-    the protocol-specific action types tried; `clock` "frozen" or "running" (see the module
-    notes; by default what the protocol declares). `progress(report)` is called about every
+    search; `budgets` {drops, duplicates, crashes, pauses, partitions, delays, requests};
+    `actions` the protocol-specific action types tried; `clock` "frozen" or "running" (see
+    the module notes; by default what the protocol declares). `progress(report)` is called about every
     `progress_interval` seconds and after each level with states, distinct, depth,
     frontier, seconds, rate and eta; `cancel` (an Event, or a callable returning True)
     stops the search soon after it is set. `pause_gc` turns Python's cyclic garbage

@@ -832,6 +832,16 @@ class Replication(Protocol):
         "cas": "A client compare-and-sets a key: from → to (not in leaderless mode)",
     }
 
+    def explore_defaults(self, variant=None):
+        # The counterexample search (protocols/explore.py): two clients and two operations in
+        # all, each a read, write or compare-and-set the search picks. Replicas keep their
+        # data on disk, so a crash is no more than messages not delivered for a while, which
+        # the search tries anyway. Only multi-leader's last-writer-wins timestamps read the
+        # clock; the linearizable check orders operations by their steps.
+        return {"config": {"clients": 2, "operations": 0},
+                "clock": "running" if variant == "multi-leader" else "frozen",
+                "faults": {"crashes": 0, "requests": 2}}
+
     def defaults(self, variant=None):
         config = super().defaults(variant)
         # The unsafe forms start with the conditions that expose them: more clients, a

@@ -460,7 +460,33 @@ def test_tob_lamport_early_gives_one_name_to_two_users():
                      check)
 
 
-@pytest.mark.parametrize("name", ["election", "tob"])
+@pytest.mark.parametrize("name", ["election", "tob", "replication"])
 def test_correct_protocols_are_clean_within_small_bounds(name):
     result = explore(name, "correct", max_states=5000)
     assert result["violation"] is None and result["stopped"] == "max-states"
+
+
+@pytest.mark.parametrize("variant,config,check", [
+    ("leaderless", {"w": 1, "r": 1}, "linearizable"),   # W + R <= N: a read misses a write
+    ("follower-reads", {}, "linearizable"),              # an asynchronous follower lags
+    ("multi-leader", {}, "no lost updates"),             # last writer wins
+])
+def test_replication_unsafe_configurations_are_found_with_the_expected_check(variant, config,
+                                                                             check):
+    result = explore("replication", variant, config=config, checks=[check])
+    violation = result["violation"]
+    assert violation is not None, result["covered"]
+    assert violation["check"] == check
+    assert _violated(replay("replication", variant, result["config"], 0, violation["trace"]),
+                     check)
+    if check == "linearizable":
+        assert "stale read" in violation["detail"]
+    # Two operations at most: the requests budget the protocol asks for.
+    assert sum(a["type"] in ("read", "write", "cas") for a in violation["shortest"]) <= 2
+
+
+def test_the_requests_budget_bounds_protocol_actions():
+    result = explore("replication", "leaderless", config={"w": 1, "r": 1},
+                     budgets={"requests": 1}, checks=["linearizable"])
+    assert result["violation"] is None and result["stopped"] == "exhausted"
+    assert result["complete"]
