@@ -53,7 +53,11 @@ class Client(Node):
 
     def summary(self):
         v = self.volatile
-        return "idle" if v.phase == "idle" else f"tx{v.tx}: {v.phase}"
+        if v.phase == "idle":
+            return "idle"
+        if v.phase == "beginning":
+            return "asking the coordinator for a transaction id"
+        return f"tx{v.tx}: {v.phase}"
 
     def begin(self):
         v = self.volatile
