@@ -848,7 +848,7 @@ class Replication(Protocol):
         # wider latency spread and some lost messages (a replica that missed a write).
         if variant == "follower-reads":
             config.update(read_from="any", sync_followers=[], clients=3, operations=6,
-                          latency=[10, 60], fault_drop=0.1)
+                          latency=[10, 150], fault_drop=0.1)
         elif variant == "multi-leader":
             config.update(mode="multi-leader", operations=4)
         elif variant == "leaderless":
