@@ -20,6 +20,9 @@ from .wire import RequestError
 log = logging.getLogger(__name__)
 
 DEFAULT_SEED = 0  # the CLI's default too, so `run twopc` and a fresh page agree
+# Seeking replays from the nearest checkpoint: a Simulation.clone() kept every this many
+# steps of the timeline (bench/seek.py measures seeks in a 10,000-step run).
+CHECKPOINT_EVERY = 200
 
 
 class InternalError(Exception):
@@ -35,6 +38,9 @@ class PlaySession:
         self.timeline = []
         self.preset = None  # the name of the preset the run was started from, if any
         self.sim = None
+        # {step: clone of the simulation after timeline[:step]}, valid for the current
+        # inputs and timeline; a branch drops those past the point where it branched.
+        self.checkpoints = {}
         # How many actions the last intent applied, replays included: the consumer charges
         # the connection's rate limit for this work.
         self.work = 0
@@ -91,7 +97,47 @@ class PlaySession:
         anything else branches."""
         applied = list(self.sim.actions)
         if self.timeline[: len(applied)] != applied:
+            same = 0
+            for old, new in zip(self.timeline, applied):
+                if old != new:
+                    break
+                same += 1
+            self.checkpoints = {k: v for k, v in self.checkpoints.items() if k <= same}
             self.timeline = applied
+        self._checkpoint(self.sim)
+
+    # -- checkpoints -------------------------------------------------------------------------
+
+    def _checkpoint(self, sim, checkpoints=None):
+        checkpoints = self.checkpoints if checkpoints is None else checkpoints
+        at = len(sim.actions)
+        if at and at % CHECKPOINT_EVERY == 0 and at not in checkpoints:
+            checkpoints[at] = sim.clone()
+
+    def _build(self, actions, variant, config, seed, checkpoints):
+        """replay() that keeps checkpoints on the way (same errors as replay)."""
+        sim = Simulation(self.proto, variant, config, seed)
+        for index, action in enumerate(actions):
+            try:
+                sim.apply(action)
+            except InvalidAction as exc:
+                raise InvalidAction(f"action {index + 1} of {len(actions)}: {exc.message}",
+                                    code=exc.code) from None
+            self._checkpoint(sim, checkpoints)
+        return sim
+
+    def _rebuild(self, step):
+        """The simulation after timeline[:step], replayed from the nearest checkpoint."""
+        base = max((k for k in self.checkpoints if k <= step), default=0)
+        if base:
+            sim = self.checkpoints[base].clone()
+        else:
+            sim = Simulation(self.proto, self.variant, self.config, self.seed)
+        for action in self.timeline[base:step]:
+            sim.apply(action)
+            self._checkpoint(sim)
+        self.work = step - base
+        return sim
 
     # -- intents -----------------------------------------------------------------------------
 
@@ -118,18 +164,27 @@ class PlaySession:
         if cursor > len(actions):
             raise RequestError("bad_field", f"'cursor' must be at most {len(actions)}")
 
+        checkpoints = {}
+
         def build():
             # Replay the whole timeline once, so a run whose later actions are not enabled is
-            # refused now rather than on a later seek.
-            sim = self._replay(actions, variant, config, seed)
+            # refused now rather than on a later seek; keep checkpoints on the way.
+            sim = self._build(actions, variant, config, seed, checkpoints)
             if cursor < len(actions):
-                sim = self._replay(actions[:cursor], variant, config, seed)
+                base = max((k for k in checkpoints if k <= cursor), default=0)
+                if base:
+                    sim = checkpoints[base].clone()
+                    for action in actions[base:cursor]:
+                        sim.apply(action)
+                else:
+                    sim = self._replay(actions[:cursor], variant, config, seed)
             return sim
 
         sim = self._guarded(build)
-        self.work = len(actions) + (cursor if cursor < len(actions) else 0)
+        self.work = len(actions) + (cursor % CHECKPOINT_EVERY if cursor < len(actions) else 0)
         self.variant, self.config, self.seed = variant, config, seed
         self.timeline = list(actions)
+        self.checkpoints = checkpoints
         self.preset = preset
         self.sim = sim
 
@@ -167,15 +222,15 @@ class PlaySession:
         if step > len(self.timeline):
             raise RequestError("bad_field", f"'step' must be at most {len(self.timeline)}")
         cursor = self.cursor
-        if step < cursor:
-            self.sim = self._guarded(lambda: self._replay(self.timeline[:step]))
-            self.work = step
+        if step < cursor or any(cursor < k <= step for k in self.checkpoints):
+            self.sim = self._guarded(lambda: self._rebuild(step))
             return
         ahead = self.timeline[cursor:step]
 
         def forward():
             for action in ahead:
                 self.sim.apply(action)
+                self._checkpoint(self.sim)
 
         try:
             self._guarded(forward)

@@ -124,6 +124,10 @@ PLAYGROUND_WS_RATE_BURST = 60
 # Replays (start, seek, back) cost one extra token per this many actions applied, so that a
 # client cannot keep the process busy replaying long runs at the full message rate.
 PLAYGROUND_WS_ACTIONS_PER_TOKEN = 100
+# The scenarios API (playground/scenarios.py, docs/api.md): body cap and creations per address
+# per hour.
+PLAYGROUND_API_MAX_BODY_BYTES = 256 * 1024
+PLAYGROUND_API_CREATE_PER_HOUR = int(os.environ.get("PLAYGROUND_API_CREATE_PER_HOUR", "60"))
 
 LOGGING = {
     "version": 1,

@@ -7,6 +7,8 @@ from django.views.decorators.http import require_safe
 
 from protocols import registry
 
+from .scenarios import ScenarioError, open_token, play_bootstrap
+
 
 def _protocols():
     return [registry.get(name) for name in registry.names()]
@@ -28,10 +30,24 @@ def play(request, name):
             {"missing_protocol": name, "protocols": _protocols()},
             status=404,
         )
+    token = request.GET.get("s")
+    if token is None:
+        return play_page(request, proto)
+    try:
+        scen, problem = open_token(token, proto.name)
+    except ScenarioError as exc:  # a tampered, truncated or oversized link
+        return render(request, "400.html", {"problem": str(exc)}, status=400)
+    return play_page(request, proto, play_bootstrap(scen, problem))
+
+
+def play_page(request, proto, extra=None):
+    """The play page; `extra` (a shared scenario: run, notice, title, narration) joins the
+    bootstrap the browser reads."""
     bootstrap = {
         "protocol": proto.describe(),
         "ws_path": f"/ws/play/{proto.name}/",
     }
+    bootstrap.update(extra or {})
     return render(request, "play.html", {"proto": proto, "bootstrap": bootstrap})
 
 

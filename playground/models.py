@@ -1,0 +1,45 @@
+"""Saved scenarios: the short links `/s/<id>` (docs/scenarios.md, docs/api.md).
+
+A row holds the same fields a share link's token carries (protocol, variant, config, seed,
+actions, cursor), plus the author's title and narration (untrusted text, length-capped,
+always rendered as text) and, for the creation rate limit, the creator's address.
+"""
+
+import secrets
+
+from django.db import models
+
+ID_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no 0/o, 1/l: ids are read aloud
+ID_LENGTH = 8
+
+
+def new_id():
+    return "".join(secrets.choice(ID_ALPHABET) for _ in range(ID_LENGTH))
+
+
+class Scenario(models.Model):
+    id = models.CharField(primary_key=True, max_length=16, default=new_id, editable=False)
+    protocol = models.CharField(max_length=40)
+    variant = models.CharField(max_length=40)
+    config = models.JSONField(default=dict)
+    seed = models.BigIntegerField(default=0)
+    actions = models.JSONField(default=list)
+    cursor = models.IntegerField(default=0)
+    title = models.CharField(max_length=120, blank=True, default="")
+    narration = models.JSONField(default=dict)  # {"<step>": "text"}
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    creator_ip = models.CharField(max_length=64, blank=True, default="", db_index=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def link_scenario(self):
+        """The share link's scenario dict (protocols/scenario_link.py)."""
+        from protocols.scenario_link import VERSION
+
+        return {"v": VERSION, "protocol": self.protocol, "variant": self.variant,
+                "config": self.config, "seed": self.seed, "actions": self.actions,
+                "cursor": self.cursor}
+
+    def get_absolute_url(self):
+        return f"/s/{self.id}"

@@ -1,0 +1,283 @@
+"""Scenarios on the web: share links (`?s=<token>`), short links (`/s/<id>`), the JSON API
+(`/api/scenarios`), exports and the preset library. See docs/scenarios.md and docs/api.md.
+
+A scenario is what protocols/scenario_link.py validates: protocol, variant, config, seed,
+actions, cursor and the format version. Opening one replays it; when an action is no longer
+enabled on replay, the page says so and opens the longest prefix that replays faithfully.
+"""
+
+import json
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_safe
+
+from protocols import registry
+from protocols.export import mermaid, trace_document
+from protocols.kernel import ConfigError, InvalidAction, Simulation
+from protocols.scenario_link import LinkError, decode, encode, scenario as link_scenario
+
+from .models import Scenario
+
+log = logging.getLogger(__name__)
+
+MAX_TITLE = 120
+MAX_NARRATION_ENTRIES = 50
+MAX_NARRATION_TEXT = 500
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be opened; the message says why (shown on a 400 page)."""
+
+
+def replay_faithfully(scen):
+    """Replay a validated scenario. Returns (sim at the cursor, scenario, problem): when an
+    action is not enabled on replay, the scenario is cut to the longest prefix that replays
+    and `problem` says which action failed and why; otherwise problem is None.
+    Raises ScenarioError for an unknown protocol, variant or a bad config."""
+    try:
+        proto = registry.get(scen["protocol"])
+    except KeyError:
+        raise ScenarioError(f"unknown protocol {scen['protocol']!r}; known: "
+                            + ", ".join(registry.names())) from None
+    try:
+        sim = Simulation(proto, scen["variant"], scen["config"], scen["seed"])
+    except ConfigError as exc:
+        raise ScenarioError(str(getattr(exc, "message", exc))) from None
+    actions, cursor = scen["actions"], scen["cursor"]
+    at_cursor = sim.clone() if cursor == 0 else None
+    for index, action in enumerate(actions):
+        try:
+            sim.apply(action)
+        except InvalidAction as exc:
+            problem = (f"action {index + 1} of {len(actions)} ({_describe(action)}) is not "
+                       f"enabled when the run is replayed: {exc.message}")
+            kept = dict(scen, actions=actions[:index], cursor=min(cursor, index))
+            if at_cursor is None:
+                at_cursor = sim
+            return at_cursor, kept, problem
+        except Exception as exc:  # a handler that fails on a crafted action: not faithful
+            log.info("replay of a scenario failed at action %d: %r", index + 1, exc)
+            problem = (f"action {index + 1} of {len(actions)} ({_describe(action)}) cannot be "
+                       "replayed on this server")
+            kept = dict(scen, actions=actions[:index], cursor=min(cursor, index))
+            return (at_cursor or sim), kept, problem
+        if index + 1 == cursor:
+            at_cursor = sim.clone()
+    return at_cursor, scen, None
+
+
+def _describe(action):
+    text = json.dumps(action, separators=(",", ":"), sort_keys=True)
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def _bad_request(request, problem, status=400):
+    return render(request, "400.html", {"problem": problem}, status=status)
+
+
+def play_bootstrap(scen, problem=None):
+    """What the play page adds to its bootstrap for a scenario: the browser starts this run
+    (the `start` intent with these fields) at this cursor."""
+    run = {k: scen[k] for k in ("variant", "config", "seed", "actions", "cursor")}
+    out = {"run": run}
+    if problem:
+        out["notice"] = problem
+    return out
+
+
+def open_token(token, protocol_name):
+    """(scenario, problem) for a `?s=` token on `/play/<protocol_name>/`; ScenarioError."""
+    try:
+        scen = decode(token)
+    except LinkError as exc:
+        raise ScenarioError(exc.message) from None
+    if scen["protocol"] != protocol_name:
+        raise ScenarioError(f"this link holds a {scen['protocol']!r} run, not a "
+                            f"{protocol_name!r} one")
+    _, scen, problem = replay_faithfully(scen)
+    return scen, problem
+
+
+# -- short links ---------------------------------------------------------------------------
+
+@require_safe
+def short_link(request, scenario_id):
+    from .views import play_page  # the play page itself lives with the other pages
+
+    row = Scenario.objects.filter(pk=scenario_id[:16]).first()
+    if row is None:
+        return render(request, "404.html", {"missing_scenario": scenario_id[:40]}, status=404)
+    try:
+        scen = link_scenario(row.protocol, row.variant, row.config, row.seed, row.actions,
+                             row.cursor)
+        _, scen, problem = replay_faithfully(scen)
+    except (LinkError, ScenarioError) as exc:
+        return _bad_request(request, str(exc))
+    extra = play_bootstrap(scen, problem)
+    extra["title"] = row.title
+    extra["narration"] = row.narration
+    extra["short_id"] = row.id
+    return play_page(request, registry.get(row.protocol), extra)
+
+
+# -- JSON API --------------------------------------------------------------------------------
+
+def _json_error(status, code, message):
+    return JsonResponse({"error": code, "message": message}, status=status)
+
+
+def _client_ip(request):
+    return (request.META.get("REMOTE_ADDR") or "")[:64]
+
+
+def _clean_narration(value):
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        value = {"0": value} if value.strip() else {}
+    if not isinstance(value, dict):
+        raise ScenarioError("'narration' must be an object mapping step numbers to text")
+    if len(value) > MAX_NARRATION_ENTRIES:
+        raise ScenarioError(f"'narration' may hold at most {MAX_NARRATION_ENTRIES} remarks")
+    out = {}
+    for step, text in value.items():
+        if not str(step).isdigit() or not isinstance(text, str):
+            raise ScenarioError("'narration' must map step numbers to text")
+        if len(text) > MAX_NARRATION_TEXT:
+            raise ScenarioError(f"a narration remark may be at most {MAX_NARRATION_TEXT} "
+                                "characters")
+        out[str(int(step))] = text
+    return out
+
+
+def _scenario_body(row, request=None):
+    scen = row.link_scenario()
+    share = f"/play/{row.protocol}/?s={encode(scen)}"
+    url = row.get_absolute_url()
+    if request is not None:
+        share, url = request.build_absolute_uri(share), request.build_absolute_uri(url)
+    return {"id": row.id, "url": url, "share_url": share, "protocol": row.protocol,
+            "variant": row.variant, "config": row.config, "seed": row.seed,
+            "actions": row.actions, "cursor": row.cursor, "title": row.title,
+            "narration": row.narration, "created": row.created.isoformat()}
+
+
+@csrf_exempt
+def api_scenarios(request):
+    if request.method != "POST":
+        return _json_error(405, "method_not_allowed", "POST a scenario to create a short link")
+    content_type = request.content_type or ""
+    if content_type != "application/json":
+        return _json_error(415, "unsupported_media_type",
+                           "send the scenario as JSON with Content-Type: application/json")
+    cap = settings.PLAYGROUND_API_MAX_BODY_BYTES
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    if (length.isdigit() and int(length) > cap) or len(request.body) > cap:
+        return _json_error(413, "too_large", f"the body may be at most {cap} bytes")
+    try:
+        body = json.loads(request.body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return _json_error(400, "bad_json", "the body is not valid JSON")
+    if not isinstance(body, dict):
+        return _json_error(400, "bad_json", "the body must be a JSON object")
+    known = {"protocol", "variant", "config", "seed", "actions", "cursor", "title", "narration"}
+    unknown = sorted(set(body) - known)
+    if unknown:
+        return _json_error(400, "bad_field", f"unknown field {unknown[0]!r}")
+    protocol = body.get("protocol")
+    if not isinstance(protocol, str) or protocol not in registry.names():
+        return _json_error(400, "unknown_protocol", f"unknown protocol {str(protocol)[:40]!r}; "
+                           "known: " + ", ".join(registry.names()))
+    proto = registry.get(protocol)
+    title = body.get("title") or ""
+    if not isinstance(title, str) or len(title) > MAX_TITLE:
+        return _json_error(400, "bad_field", f"'title' must be text of at most {MAX_TITLE} "
+                           "characters")
+    try:
+        narration = _clean_narration(body.get("narration"))
+        scen = link_scenario(protocol, body.get("variant") or proto.default_variant,
+                             body.get("config") or {}, body.get("seed", 0),
+                             body.get("actions") or [], body.get("cursor"))
+        _, _, problem = replay_faithfully(scen)
+    except LinkError as exc:
+        return _json_error(400, "bad_field", exc.message)
+    except ScenarioError as exc:
+        return _json_error(400, "bad_config", str(exc))
+    if problem:
+        return _json_error(400, "not_enabled", problem)
+    ip = _client_ip(request)
+    since = timezone.now() - timedelta(hours=1)
+    limit = settings.PLAYGROUND_API_CREATE_PER_HOUR
+    if Scenario.objects.filter(creator_ip=ip, created__gte=since).count() >= limit:
+        return _json_error(429, "rate_limited", f"at most {limit} scenarios per hour from one "
+                           "address; try again later")
+    row = Scenario.objects.create(
+        protocol=protocol, variant=scen["variant"], config=scen["config"], seed=scen["seed"],
+        actions=scen["actions"], cursor=scen["cursor"], title=title, narration=narration,
+        creator_ip=ip)
+    return JsonResponse(_scenario_body(row, request), status=201)
+
+
+@require_safe
+def api_scenario(request, scenario_id):
+    row = Scenario.objects.filter(pk=scenario_id[:16]).first()
+    if row is None:
+        return _json_error(404, "not_found", f"no scenario with id {scenario_id[:40]!r}")
+    return JsonResponse(_scenario_body(row, request))
+
+
+# -- exports ---------------------------------------------------------------------------------
+
+def _export_sim(request):
+    token = request.GET.get("s", "")
+    try:
+        scen = decode(token)
+        sim, scen, problem = replay_faithfully(scen)
+    except LinkError as exc:
+        return None, None, _json_error(400, "bad_link", exc.message)
+    except ScenarioError as exc:
+        return None, None, _json_error(400, "bad_config", str(exc))
+    if problem:
+        return None, None, _json_error(400, "not_enabled", problem)
+    return sim, scen, None
+
+
+@require_safe
+def export_mermaid(request):
+    sim, _, error = _export_sim(request)
+    if error:
+        return error
+    response = HttpResponse(mermaid(sim), content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{sim.protocol.name}.mmd"'
+    return response
+
+
+@require_safe
+def export_trace(request):
+    sim, scen, error = _export_sim(request)
+    if error:
+        return error
+    return JsonResponse(trace_document(sim, scen["actions"], scen["cursor"]))
+
+
+# -- the preset library ----------------------------------------------------------------------
+
+@require_safe
+def presets(request):
+    library = []
+    for name in registry.names():
+        proto = registry.get(name)
+        entries = []
+        for key, preset in proto.presets.items():
+            entries.append({"key": key, "title": preset.get("title", key),
+                            "summary": preset.get("summary", ""),
+                            "variant": preset.get("variant") or proto.default_variant,
+                            "steps": len(preset.get("actions") or [])})
+        library.append({"proto": proto, "presets": entries})
+    return render(request, "presets.html", {"library": library})
