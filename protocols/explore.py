@@ -173,9 +173,12 @@ def _h(text):
 class _Keys:
     """Canonical keys for the parts of a search state."""
 
-    def __init__(self, timed, check_state):
+    def __init__(self, timed, check_state, carries=True):
         self.timed = timed
         self.check_state = check_state
+        # Whether the checks carry anything from step to step: known from the first state
+        # (or the protocol's declaration), so the others need not be searched for it.
+        self.carries = carries
 
     def node(self, sim, node_id):
         node = sim.nodes[node_id]
@@ -234,7 +237,7 @@ class _Keys:
             extra.append(sim.plan)
         if self.timed:
             extra.append(sim.now)
-        if self.check_state is None or self.check_state:
+        if self.carries:
             carried = self.carried(sim.checks)
             if carried:
                 extra.append(carried)
@@ -602,6 +605,9 @@ def explore(protocol, variant=None, config=None, seed=0, prefix=(), depth=DEFAUL
             return finish("violation", (check["name"], []))
 
     root.enter_search(freeze_clock=not timed)
+    # Checks are functions of the state, so a state already seen need not be checked again
+    # -- unless the checks carry something from step to step, which is part of the key.
+    check_first = keys.carries = bool(keys.carried(root.checks))
     first = _State.root(keys, root)
     seen = _Seen()
     seen.add(first.digest(keys), first.used)
@@ -630,9 +636,6 @@ def explore(protocol, variant=None, config=None, seed=0, prefix=(), depth=DEFAUL
 
     if progress is not None:
         report(1)
-    # Checks are functions of the state, so a state already seen need not be checked again
-    # -- unless the checks carry something from step to step, which is part of the key.
-    check_first = bool(keys.carried(root.checks))
     gc_was_on = gc.isenabled()
     if pause_gc:
         # The search makes and drops objects by the million; the collector's passes over a

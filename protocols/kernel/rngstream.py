@@ -72,9 +72,20 @@ class StreamRandom:
         a, b = self._word() >> 5, self._word() >> 6
         return (a * 67108864.0 + b) * (1.0 / 9007199254740992.0)
 
+    def randint(self, a, b):
+        # Random.randint -> randrange -> _randbelow_with_getrandbits, without the calls:
+        # the kernel draws one latency per message sent.
+        n = b - a + 1
+        if type(a) is not int or type(b) is not int or n <= 0 or n > 1 << 32:
+            return Random.randint(self, a, b)
+        shift = 32 - n.bit_length()
+        r = self._word() >> shift
+        while r >= n:
+            r = self._word() >> shift
+        return a + r
+
     _randbelow = Random._randbelow_with_getrandbits
     randrange = Random.randrange
-    randint = Random.randint
     choice = Random.choice
     choices = Random.choices
     shuffle = Random.shuffle

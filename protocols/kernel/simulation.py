@@ -539,12 +539,13 @@ class Simulation:
         other.nodes = nodes = {}
         for node_id, node in self.nodes.items():
             twin = object.__new__(type(node))
-            twin.__dict__.update(node.__dict__)
-            twin.sim = other
+            state = node.__dict__.copy()
+            state["sim"] = other
             if touched is None or node_id in touched:
-                twin.durable = deep_copy(node.durable)
-                twin.volatile = deep_copy(node.volatile)
-                twin.props = dict(node.props)
+                state["durable"] = deep_copy(node.durable)
+                state["volatile"] = deep_copy(node.volatile)
+                state["props"] = dict(node.props)
+            twin.__dict__ = state
             nodes[node_id] = twin
         return other
 
