@@ -397,8 +397,8 @@ class Leader(Replica):
         matched = self.volatile.matched.get(follower, 0)
         entries = self.durable.log[matched:]
         if entries:
-            self.send(follower, "APPEND", prev=matched, entries=entries,
-                      ops=[e["op"] for e in entries])
+            self.send(follower, "APPEND", writes=_writes(entries), prev=matched,
+                      entries=entries, ops=[e["op"] for e in entries])
 
     def behind(self):
         return [f for f, m in self.volatile.matched.items() if m < len(self.durable.log)]
@@ -432,7 +432,7 @@ class Follower(Replica):
         mode = "sync" if self.id in self.config["sync_followers"] else "async"
         return f"{super().summary()} [{mode}]"
 
-    def on_append(self, src, prev, entries, ops):
+    def on_append(self, src, writes, prev, entries, ops):
         log = self.durable.log
         if prev <= len(log):
             for entry in entries:
@@ -534,7 +534,8 @@ class MultiLeader(Replica):
         acked = self.volatile.acked.get(peer, 0)
         entries = self.durable.log[acked:]
         if entries:
-            self.send(peer, "REPLICATE", entries=entries, ops=[e["op"] for e in entries])
+            self.send(peer, "REPLICATE", writes=_writes(entries), entries=entries,
+                      ops=[e["op"] for e in entries])
 
     def behind(self):
         return [p for p, a in self.volatile.acked.items() if a < len(self.durable.log)]
@@ -545,7 +546,7 @@ class MultiLeader(Replica):
         if self.behind():
             self.set_timer("resend", RESEND_INTERVAL)
 
-    def on_replicate(self, src, entries, ops):
+    def on_replicate(self, src, writes, entries, ops):
         seen = self.durable.seen
         for write in entries:
             if write["seq"] == seen.get(src, 0) + 1:
@@ -557,6 +558,11 @@ class MultiLeader(Replica):
         self.volatile.acked[src] = max(self.volatile.acked.get(src, 0), upto)
         if not self.behind():
             self.cancel_timer("resend")
+
+
+def _writes(entries):
+    """What a batch of replicated writes carries, in a few words (the diagram's label)."""
+    return " ".join(f"{e['key']}={_label(e['value'])}" for e in entries)
 
 
 def _knows(a, b):
