@@ -53,6 +53,8 @@ def test_the_settings_restart_the_run_in_another_mode(page, play_server, page_er
     config = page.evaluate("window.playground.copy.state.config")
     assert (config["mode"], config["w"], config["r"]) == ("leaderless", 3, 1)
     expect(play.header("r3")).to_be_visible()
-    play.play_until_quiescent()
+    for _ in range(6):
+        play.step_forward()
     expect(page.locator(".pv-replication .rv-verdict")).to_have_attribute("data-ok", "true")
+    expect(page.locator(".pv-replication .rv-table tbody tr")).to_have_count(3)
     assert page_errors == []
