@@ -19,6 +19,7 @@ from protocols import registry
 
 from . import wire
 from .ratelimit import TokenBucket
+from .search import SearchIntents
 from .session import InternalError, PlaySession
 from .wire import RequestError
 
@@ -29,7 +30,7 @@ DEFAULT_INTERVAL_MS = 400
 INTERNAL_MESSAGE = "internal server error (logged on the server); ask for a snapshot to resync"
 
 
-class PlayConsumer(AsyncWebsocketConsumer):
+class PlayConsumer(SearchIntents, AsyncWebsocketConsumer):  # explore intents: search.py
     async def connect(self):
         self.seq = 0
         self.lock = asyncio.Lock()
@@ -62,6 +63,7 @@ class PlayConsumer(AsyncWebsocketConsumer):
         if self.play_task is not None:
             self.play_task.cancel()
             self.play_task = None
+        await self.stop_search()
 
     # -- inbound ---------------------------------------------------------------------------
 

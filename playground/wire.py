@@ -3,6 +3,8 @@ validating one inbound message into an intent, before anything touches the simul
 
 import json
 
+from .search import validate_explore  # the "Find a counterexample" panel (search.py)
+
 MAX_STEP_COUNT = 50
 MIN_INTERVAL_MS = 50
 MAX_INTERVAL_MS = 5000
@@ -147,6 +149,8 @@ _VALIDATORS = {
     "speed": _speed,
     "snapshot": _no_fields,
     "ping": _no_fields,
+    "explore": validate_explore,
+    "explore_cancel": _no_fields,
 }
 
 INTENT_TYPES = tuple(_VALIDATORS)
