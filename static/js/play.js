@@ -12,6 +12,7 @@ import { Toasts } from "./toast.js";
 import { Narration } from "./narration.js";
 import { humanize } from "./labels.js";
 import { protocolView } from "./views/index.js";
+import { ExplorePanel } from "./explore.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -57,6 +58,9 @@ function main() {
   const cards = new NodeCards($("cards"), { onAction: act, actionsHelp: protocol.actions });
   const checks = new ChecksPanel($("checks"), { onHighlight: (ids) => diagram.highlight(ids) });
   const history = new HistoryPanel($("history"));
+  // "Find a counterexample", under the checks (static/js/explore.js).
+  const explore = new ExplorePanel({ protocol, send: (intent) => send(intent), toasts });
+  $("checks").appendChild(explore.el);
   const narration = new Narration();
   const view = protocolView(protocol.name, { act, diagram, send });   // static/js/views/<name>.js
   if (view) $("cards").prepend(view.el);
@@ -77,6 +81,7 @@ function main() {
         checks.render(copy);
         history.render(copy);
         if (view) view.render(copy);
+        explore.render(copy);
       }
       controls.update(copy, connection);
       // State for tests and for styling the page as a whole.
@@ -122,7 +127,11 @@ function main() {
         case "playing":
           copy.setPlaying(msg.playing);
           break;
+        case "explore":
+          explore.onMessage(msg);
+          break;
         case "error":
+          explore.onError(msg);
           toasts.show(`Error: ${humanize(String(msg.code || "error"))}`, String(msg.message || ""),
             { code: msg.code });
           // The server restored the run after its own failure: fetch the state it restored.
