@@ -37,7 +37,6 @@ import re
 READ, WRITE, CAS = "read", "write", "cas"
 FUNCTIONS = (READ, WRITE, CAS)
 STATUSES = ("ok", "fail", "info", "pending")
-INFINITY = float("inf")
 
 # How the search sees an operation (one model step each).
 _READ, _WRITE, _CAS, _CAS_FAILED, _CAS_MAYBE = range(5)
