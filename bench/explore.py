@@ -24,7 +24,7 @@ from protocols.explore import explore  # noqa: E402
 
 CASES = [
     ("twopc", "2PC, 3 participants, 1 crash", {"participants": 3}, {}),
-    ("election", "election, 3 nodes, 1 crash", {"nodes": 3}, {}),
+    ("election", "election, 3 nodes, time order with 1 partition and 1 crash", {"nodes": 3}, {}),
 ]
 
 
