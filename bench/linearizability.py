@@ -7,8 +7,9 @@ Random single-register histories in the style of Jepsen's etcd tests: each clien
 operation at a time (50% reads, 25% writes, 25% compare-and-sets on values 0-4), each
 operation takes effect at a random point between its invocation and its response, and
 about 1% never get a response (a timed-out write or cas that may or may not have happened).
-"Not linearizable" histories are the same with one read's result changed; the checker's
-verdict on each is printed, so a corruption that happens to stay linearizable shows.
+10 clients share one key; 50 clients spread over 5 keys (about ten operations in flight
+per key). "Not linearizable" histories are the same with one read's result changed (a
+corruption that happens to stay linearizable is drawn again).
 
 Prints the median and the slowest time per history for each (clients, operations, kind).
 `--dump DIR` also writes every history as Jepsen log lines (DIR/<name>.log), so another
