@@ -29,6 +29,7 @@ nodes -- which is what total order broadcast does.
 """
 
 from .kernel import ConfigError, InvalidAction, Node, Option, Protocol
+from .linearizability import live_check
 from .usertext import text_problem
 
 RETRY_INTERVAL = 200      # a node re-sends its unsequenced messages to the sequencer
@@ -745,8 +746,10 @@ class TotalOrderBroadcast(Protocol):
         return [op for op in sim.history if op["op"] == "cas"]
 
     def checks(self, sim):
+        # Claims are compare-and-sets on the name (from: null): the client history must be
+        # linearizable, which is exactly what total order broadcast buys.
         return [self._prefix_agreement(sim), self._unique_names(sim),
-                self._yours_iff_first(sim)]
+                self._yours_iff_first(sim), live_check(sim, "claims are linearizable")]
 
     def _prefix_agreement(self, sim):
         name = "every node delivers the same sequence"

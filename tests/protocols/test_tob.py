@@ -510,3 +510,19 @@ def test_cli_lamport_early_exits_1_and_correct_exits_0():
     assert fine.returncode == 0, fine.stderr
     assert json.loads(fine.stdout)["state"]["view"]["usernames"]
 
+
+
+def test_username_claims_through_tob_are_a_linearizable_compare_and_set_and_lamport_early_is_not():
+    tob = registry.get("tob")
+    broken_early = 0
+    for seed in range(12):
+        early = Simulation(tob, "lamport-early", None, seed)
+        early.run(2000)
+        verdict = check(early, "claims are linearizable")
+        unique = check(early, "each username belongs to at most one user")
+        assert verdict["ok"] == unique["ok"] or not verdict["ok"]
+        broken_early += not verdict["ok"]
+        correct = Simulation(tob, "correct", {"fault_drop": 0.1, "fault_crash": 0.05}, seed)
+        correct.run(2000)
+        assert check(correct, "claims are linearizable")["ok"], seed
+    assert broken_early
