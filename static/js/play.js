@@ -13,6 +13,7 @@ import { Narration } from "./narration.js";
 import { humanize } from "./labels.js";
 import { protocolView } from "./views/index.js";
 import { ExplorePanel } from "./explore.js";
+import { ScenarioTools } from "./scenario.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -31,6 +32,10 @@ function initialRun(boot) {
   const params = new URLSearchParams(location.search);
   if (params.has("variant")) run.variant = params.get("variant");
   if (params.has("seed") && /^\d+$/.test(params.get("seed"))) run.seed = Number(params.get("seed"));
+  if (params.has("preset") && !boot.run) {
+    run.preset = params.get("preset");   // /presets/ links here; ?cursor= keeps the place
+    if (/^\d+$/.test(params.get("cursor") || "")) run.cursor = Number(params.get("cursor"));
+  }
   return run;
 }
 
@@ -48,6 +53,7 @@ function main() {
   let connection = "connecting";
 
   const send = (intent) => {
+    tools?.beforeIntent(intent);   // acting in the past may fork the run: keep an undo
     if (!socket.send(intent)) {
       toasts.show("Not connected", "The server is unreachable; retrying…", { tone: "warn", timeoutMs: 4000 });
     }
@@ -67,6 +73,10 @@ function main() {
   $("diagram").prepend(narration.el);
   const first = initialRun(boot);
   const controls = new Controls($("toolbar"), $("help"), { protocol, onIntent: send, initial: first });
+  // Scrubber, undo of a fork, share, export and import (static/js/scenario.js).
+  const tools = new ScenarioTools($("toolbar"), { protocol, copy, send, toasts, boot });
+  // A short link's own narration (its author's remarks), while the run is still that run.
+  let authorNarration = boot.narration && Object.keys(boot.narration).length ? boot.narration : null;
 
   let queued = false;
   const render = () => {
@@ -84,6 +94,7 @@ function main() {
         explore.render(copy);
       }
       controls.update(copy, connection);
+      tools.update();
       // State for tests and for styling the page as a whole.
       app.dataset.connection = connection;
       app.dataset.step = String(copy.step);
@@ -118,8 +129,11 @@ function main() {
             // Another run: what a check pointed at in the old one means nothing here.
             diagram.highlighted = new Set();
             checks.selected = null;
+            tools.forgetUndo();
+            authorNarration = null;
           }
           copy.applySnapshot(msg);
+          if (authorNarration && !Object.keys(copy.narration).length) copy.narration = authorNarration;
           break;
         case "frame":
           copy.applyFrame(msg);
@@ -140,6 +154,7 @@ function main() {
         default:
           return;
       }
+      tools.afterMessage(msg);
       render();
     },
   });
