@@ -162,7 +162,7 @@ function main() {
   render();
 
   // For tests and the console: the live objects, read-only by convention.
-  window.playground = { socket, copy, send, act, diagram };
+  window.playground = { socket, copy, send, act, diagram, tools };
 }
 
 main();

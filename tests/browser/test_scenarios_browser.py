@@ -108,7 +108,8 @@ def test_the_address_bar_keeps_the_run_so_a_reload_resumes_it(page, play_server,
     for _ in range(6):
         play.step_forward()
     at_six = play.trace_hash()
-    page.wait_for_function("location.search.startsWith('?s=')")
+    token = page.evaluate("() => window.playground.tools.token()")
+    page.wait_for_function("(token) => location.search === '?s=' + token", arg=token)
     page.reload()
     play.wait_connected()
     play.wait_step(6)
