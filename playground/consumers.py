@@ -105,7 +105,10 @@ class PlayConsumer(SearchIntents, AsyncWebsocketConsumer):  # explore intents: s
 
     # -- intents (called with the lock held) ------------------------------------------------
 
-    async def on_start(self, **run):
+    async def on_start(self, protocol=None, **run):
+        if protocol is not None and protocol != self.session.proto.name:  # start with a token
+            raise RequestError("bad_field", f"the token holds a {protocol!r} run, not a "
+                               f"{self.session.proto.name!r} one")
         self.session.start(**run)
         self._stop_playing()
         await self._send_snapshot()

@@ -3,6 +3,8 @@ validating one inbound message into an intent, before anything touches the simul
 
 import json
 
+from protocols import scenario_link
+
 from .search import validate_explore  # the "Find a counterexample" panel (search.py)
 
 MAX_STEP_COUNT = 50
@@ -65,7 +67,30 @@ def _int_field(message, name, low, high, required=False):
     return value
 
 
+def _start_token(message):
+    """`start` with a share link's token: the whole run, compactly (a long run's action list
+    would not fit in one message)."""
+    token = message["token"]
+    if not isinstance(token, str):
+        raise RequestError("bad_field", "'token' must be a share link's token (a string)")
+    clash = [f for f in ("preset", "variant", "config", "seed", "actions", "cursor")
+             if message.get(f) is not None]
+    if clash:
+        raise RequestError("bad_field", f"'token' brings its own run; do not send {clash[0]!r} with it")
+    try:
+        scen = scenario_link.decode(token)
+    except scenario_link.LinkError as exc:
+        raise RequestError("bad_link", exc.message) from None
+    if len(scen["actions"]) > MAX_ACTIONS:
+        raise RequestError("too_large", f"a run may hold at most {MAX_ACTIONS} actions")
+    if scen["seed"] > MAX_SEED:
+        raise RequestError("bad_field", f"'seed' must be an integer from 0 to {MAX_SEED}")
+    return {k: scen[k] for k in ("protocol", "variant", "config", "seed", "actions", "cursor")}
+
+
 def _start(message):
+    if message.get("token") is not None:
+        return _start_token(message)
     intent = {}
     if message.get("preset") is not None:
         preset = message["preset"]

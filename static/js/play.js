@@ -13,7 +13,7 @@ import { Narration } from "./narration.js";
 import { humanize } from "./labels.js";
 import { protocolView } from "./views/index.js";
 import { ExplorePanel } from "./explore.js";
-import { ScenarioTools } from "./scenario.js";
+import { ScenarioTools, encodeScenario, linkScenario } from "./scenario.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -59,6 +59,14 @@ function main() {
     }
   };
   const act = (action) => send({ type: "action", action });
+  // A long run's action list does not fit in one message (64 KiB): send it as a share token.
+  const sendStart = (intent) => {
+    if (!Array.isArray(intent.actions) || JSON.stringify(intent).length <= 48_000) return send(intent);
+    const cursor = intent.cursor ?? intent.actions.length;
+    encodeScenario(linkScenario(protocol.name, intent, cursor))
+      .then((token) => send({ type: "start", token }))
+      .catch((err) => toasts.show("Could not resume the run", String(err)));
+  };
 
   const diagram = new SequenceDiagram($("diagram"), { onAction: act, actionsHelp: protocol.actions });
   const cards = new NodeCards($("cards"), { onAction: act, actionsHelp: protocol.actions });
@@ -74,7 +82,7 @@ function main() {
   const first = initialRun(boot);
   const controls = new Controls($("toolbar"), $("help"), { protocol, onIntent: send, initial: first });
   // Scrubber, undo of a fork, share, export and import (static/js/scenario.js).
-  const tools = new ScenarioTools($("toolbar"), { protocol, copy, send, toasts, boot });
+  const tools = new ScenarioTools($("toolbar"), { protocol, copy, send, sendStart, toasts, boot });
   // A short link's own narration (its author's remarks), while the run is still that run.
   let authorNarration = boot.narration && Object.keys(boot.narration).length ? boot.narration : null;
 
@@ -109,9 +117,9 @@ function main() {
       if (reconnected && copy.run) {
         // The server keeps a run per connection: replay ours exactly (a run is a pure
         // function of these inputs), at the same cursor.
-        send(copy.restartIntent());
+        sendStart(copy.restartIntent());
       } else {
-        send({ type: "start", ...first });
+        sendStart({ type: "start", ...first });
       }
     },
     onStatus(status, detail) {

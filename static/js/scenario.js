@@ -77,10 +77,11 @@ export class ScenarioTools {
    * @param {object} opts  protocol (describe() dict), copy (RunCopy), send(intent), toasts,
    *   boot (the page's bootstrap)
    */
-  constructor(toolbar, { protocol, copy, send, toasts, boot }) {
+  constructor(toolbar, { protocol, copy, send, sendStart, toasts, boot }) {
     this.protocol = protocol;
     this.copy = copy;
     this.send = send;
+    this.sendStart = sendStart || send;   // a start intent, as a token when it is long
     this.toasts = toasts;
     this.pendingFork = null;  // the run as it was, when an intent may fork it
     this.undoIntent = null;   // how to get the cut future back
@@ -211,7 +212,7 @@ export class ScenarioTools {
 
   undoFork() {
     if (!this.undoIntent) return;
-    this.send(this.undoIntent);
+    this.sendStart(this.undoIntent);
     this.undoIntent = null;
     this.undoBtn.hidden = true;
   }
@@ -352,7 +353,7 @@ export class ScenarioTools {
       return;
     }
     this.expectHash = String(doc.trace_hash || "");
-    this.send({ type: "start", variant: scen.variant, config: scen.config || {}, seed: scen.seed ?? 0,
+    this.sendStart({ type: "start", variant: scen.variant, config: scen.config || {}, seed: scen.seed ?? 0,
       actions: scen.actions, cursor: scen.cursor ?? scen.actions.length });
   }
 

@@ -3,7 +3,6 @@ the address bar, exports and import (static/js/scenario.js, docs/scenarios.md)."
 
 import json
 import re
-import urllib.request
 
 from playwright.sync_api import expect
 
@@ -163,4 +162,29 @@ def test_presets_page_opens_a_preset_with_its_narration(page, play_server, page_
     play.wait_connected()
     expect(page.locator("#preset")).not_to_have_value("")
     expect(page.locator(".narration")).to_be_visible()
+    assert page_errors == []
+
+
+def test_a_long_run_opens_from_its_link_and_resumes_after_a_reconnect(page, play_server, page_errors):
+    from protocols import registry
+    from protocols.kernel import Simulation
+    from protocols.scenario_link import encode, scenario
+
+    sim = Simulation(registry.get("election"), seed=4)
+    sim.run(3000)
+    token = encode(scenario("election", sim.variant, {}, 4, sim.actions, cursor=2500))
+    at_cursor = Simulation(registry.get("election"), seed=4)
+    for action in sim.actions[:2500]:
+        at_cursor.apply(action)
+    play = PlaygroundPage(page, play_server, protocol="election")
+    page.goto(f"{play.url}?s={token}")
+    play.wait_connected()
+    expect(page.locator("#app")).to_have_attribute("data-step", "2500", timeout=30_000)
+    assert play.trace_hash() == at_cursor.trace_hash
+    # A dropped socket re-sends the run as a token (its action list is over 64 KiB).
+    page.evaluate("window.playground.socket.ws.close()")
+    page.wait_for_function("window.playground.socket.lastSeq === 1 && window.playground.socket.isOpen",
+                           timeout=30_000)
+    play.wait_step(2500)
+    assert play.trace_hash() == at_cursor.trace_hash
     assert page_errors == []
