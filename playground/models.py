@@ -43,3 +43,27 @@ class Scenario(models.Model):
 
     def get_absolute_url(self):
         return f"/s/{self.id}"
+
+
+class Room(models.Model):
+    """An instructor room (docs/rooms.md): one live run that a class follows. The run (its
+    timeline and cursor) and the room's broadcast sequence number live here, so any Daphne
+    process can catch a follower up and continue the sequence."""
+
+    code = models.CharField(primary_key=True, max_length=16, editable=False)
+    key_hash = models.CharField(max_length=64)  # sha256 hex of the instructor secret
+    protocol = models.CharField(max_length=40)
+    variant = models.CharField(max_length=40)
+    config = models.JSONField(default=dict)
+    seed = models.BigIntegerField(default=0)
+    actions = models.JSONField(default=list)  # the timeline
+    cursor = models.IntegerField(default=0)
+    preset = models.CharField(max_length=60, blank=True, default="")
+    narration = models.JSONField(default=dict)  # {"<step>": "caption"}
+    seq = models.BigIntegerField(default=0)  # the last broadcast frame's room seq
+    followers = models.IntegerField(default=0)
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    creator_ip = models.CharField(max_length=64, blank=True, default="", db_index=True)
+
+    def get_absolute_url(self):
+        return f"/room/{self.code}/"

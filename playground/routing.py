@@ -2,8 +2,9 @@
 
 from django.urls import path
 
-from . import consumers
+from . import consumers, rooms
 
 websocket_urlpatterns = [
     path("ws/play/<str:name>/", consumers.PlayConsumer.as_asgi()),
+    path("ws/room/<str:code>/", rooms.RoomConsumer.as_asgi()),
 ]

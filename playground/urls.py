@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import scenarios, views
+from . import rooms, scenarios, views
 
 urlpatterns = [
     path("", views.index, name="index"),
@@ -11,5 +11,9 @@ urlpatterns = [
     path("api/scenarios/<str:scenario_id>", scenarios.api_scenario, name="api_scenario"),
     path("api/export/mermaid", scenarios.export_mermaid, name="export_mermaid"),
     path("api/export/trace", scenarios.export_trace, name="export_trace"),
+    path("api/rooms", rooms.api_rooms, name="api_rooms"),
+    path("room/<str:code>/", rooms.room_page, name="room"),
+    path("room/<str:code>/present", rooms.presenter_page, name="presenter"),
+    path("room/<str:code>/fork", rooms.fork, name="room_fork"),
     path("healthz", views.healthz, name="healthz"),
 ]

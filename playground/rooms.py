@@ -1,0 +1,503 @@
+"""Instructor rooms (docs/rooms.md): a class follows one live run, across server processes.
+
+- HTTP: `POST /api/rooms` creates a room from a saved scenario id or a scenario object (or a
+  preset); `/room/<code>/` is the follow page (with `?key=<secret>` the instructor's page),
+  `/room/<code>/present?key=…` the presenter view, `/room/<code>/fork` a private sandbox at
+  the room's current step.
+- WebSocket `ws/room/<code>/?key=…`: the instructor's connection drives the run (the same
+  intents as `ws/play/`); every follower connection only watches. The room's run and its
+  broadcast sequence number (`room_seq`) live in the Room row; the instructor's process
+  applies an intent, saves the run and the next `room_seq` (a conditional update, so two
+  instructor connections cannot both take the same number), then sends the frame to the
+  channel-layer group `room.<code>`. Every connection in the group, on any process, forwards
+  it. A connection that sees a gap in `room_seq` sends a fresh snapshot built from the row.
+"""
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+from datetime import timedelta
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.db.models import F
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_safe
+
+from protocols import registry
+from protocols.kernel import deep_copy
+from protocols.scenario_link import LinkError, scenario as link_scenario, share_path
+
+from . import wire
+from .models import ID_ALPHABET, Room, Scenario
+from .ratelimit import TokenBucket
+from .session import InternalError, PlaySession
+from .wire import RequestError
+
+log = logging.getLogger(__name__)
+
+CODE_LENGTH = 10  # 32 letters ** 10 = 2^50 codes: short to type, not guessable
+CLOSE_UNKNOWN_ROOM = 4404
+MAX_CAPTION = 500
+# Intents that change the run: only the instructor's secret may send them.
+DRIVING = {"start", "action", "step", "back", "seek", "play", "pause", "speed", "caption"}
+WATCHING = {"snapshot", "ping"}
+DEFAULT_INTERVAL_MS = 400
+
+
+def new_code():
+    return "".join(secrets.choice(ID_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def hash_key(key):
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def key_matches(room, key):
+    """Whether `key` is the room's instructor secret (constant-time on the hashes)."""
+    if not isinstance(key, str) or not key or len(key) > 200:
+        return False
+    return hmac.compare_digest(hash_key(key), room.key_hash)
+
+
+def group_name(code):
+    return f"room.{code}"
+
+
+# -- the run ---------------------------------------------------------------------------------
+
+
+class RoomSession(PlaySession):
+    """A PlaySession built from (and saved back to) a Room row."""
+
+    @classmethod
+    def from_room(cls, room):
+        session = cls(registry.get(room.protocol))
+        session.start(variant=room.variant, config=room.config, seed=room.seed,
+                      actions=room.actions, cursor=room.cursor)
+        session.preset = room.preset or None
+        session.captions = dict(room.narration)
+        return session
+
+    def narration(self):
+        return dict(getattr(self, "captions", {}))
+
+
+def room_snapshot(room):
+    """The snapshot body (docs/websocket.md) for the room's run, with `room_seq`."""
+    session = RoomSession.from_room(room)
+    body = session.snapshot_message(False)
+    body["room_seq"] = room.seq
+    return body
+
+
+# -- HTTP ------------------------------------------------------------------------------------
+
+
+def _json_error(status, code, message):
+    return JsonResponse({"error": code, "message": message}, status=status)
+
+
+def _scenario_from_body(value):
+    """(scenario dict, preset name or "", narration) for the body's "scenario" field."""
+    from .scenarios import ScenarioError, replay_faithfully
+
+    if isinstance(value, str):
+        row = Scenario.objects.filter(pk=value[:16]).first()
+        if row is None:
+            raise ScenarioError(f"no scenario with id {value[:40]!r}")
+        return row.link_scenario(), "", dict(row.narration)
+    if not isinstance(value, dict):
+        raise ScenarioError("'scenario' must be a saved scenario's id or a scenario object")
+    known = {"protocol", "variant", "config", "seed", "actions", "cursor", "preset", "v"}
+    unknown = sorted(set(value) - known)
+    if unknown:
+        raise ScenarioError(f"unknown field {unknown[0]!r} in the scenario")
+    protocol = value.get("protocol")
+    if not isinstance(protocol, str) or protocol not in registry.names():
+        raise ScenarioError(f"unknown protocol {str(protocol)[:40]!r}; known: "
+                            + ", ".join(registry.names()))
+    proto = registry.get(protocol)
+    preset, narration = "", {}
+    if value.get("preset") is not None:
+        preset = value["preset"]
+        script = proto.presets.get(preset) if isinstance(preset, str) else None
+        if script is None:
+            raise ScenarioError(f"unknown preset {str(preset)[:60]!r}")
+        script = deep_copy(script)
+        value = {"variant": script.get("variant"), "config": script.get("config"),
+                 "seed": script.get("seed"), "actions": script.get("actions"),
+                 "cursor": value.get("cursor", 0)}
+        narration = {str(k): v for k, v in script.get("narration", {}).items()}
+    try:
+        scen = link_scenario(protocol, value.get("variant") or proto.default_variant,
+                             value.get("config") or {}, value.get("seed") or 0,
+                             value.get("actions") or [], value.get("cursor"))
+    except LinkError as exc:
+        raise ScenarioError(exc.message) from None
+    _, _, problem = replay_faithfully(scen)
+    if problem:
+        raise ScenarioError(problem)
+    return scen, preset, narration
+
+
+@csrf_exempt
+def api_rooms(request):
+    from .scenarios import ScenarioError, _client_ip
+
+    if request.method != "POST":
+        return _json_error(405, "method_not_allowed", "POST {\"scenario\": …} to open a room")
+    if (request.content_type or "") != "application/json":
+        return _json_error(415, "unsupported_media_type",
+                           "send the body as JSON with Content-Type: application/json")
+    cap = settings.PLAYGROUND_API_MAX_BODY_BYTES
+    if len(request.body) > cap:
+        return _json_error(413, "too_large", f"the body may be at most {cap} bytes")
+    try:
+        body = json.loads(request.body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return _json_error(400, "bad_json", "the body is not valid JSON")
+    if not isinstance(body, dict) or "scenario" not in body:
+        return _json_error(400, "bad_field", "the body must be {\"scenario\": <id or object>}")
+    try:
+        scen, preset, narration = _scenario_from_body(body["scenario"])
+    except ScenarioError as exc:
+        return _json_error(400, "bad_scenario", str(exc))
+    ip = _client_ip(request)
+    limit = settings.PLAYGROUND_API_CREATE_PER_HOUR
+    since = timezone.now() - timedelta(hours=1)
+    if Room.objects.filter(creator_ip=ip, created__gte=since).count() >= limit:
+        return _json_error(429, "rate_limited", f"at most {limit} rooms per hour from one "
+                           "address; try again later")
+    key = secrets.token_urlsafe(24)
+    room = Room.objects.create(
+        code=new_code(), key_hash=hash_key(key), protocol=scen["protocol"],
+        variant=scen["variant"], config=scen["config"], seed=scen["seed"],
+        actions=scen["actions"], cursor=scen["cursor"], preset=preset or "",
+        narration=narration, creator_ip=ip)
+    follow = request.build_absolute_uri(room.get_absolute_url())
+    return JsonResponse({"code": room.code, "follow_url": follow,
+                         "instructor_url": f"{follow}?key={key}"}, status=201)
+
+
+def _room_or_404(code):
+    room = Room.objects.filter(pk=code[:16]).first()
+    if room is None:
+        raise Http404("no such room")
+    return room
+
+
+def _page(request, code, template, need_key):
+    room = Room.objects.filter(pk=code[:16]).first()
+    if room is None:
+        return render(request, "404.html", {"missing_room": code[:40]}, status=404)
+    key = request.GET.get("key")
+    instructor = key_matches(room, key)
+    if need_key and not instructor:
+        return render(request, "403.html", {"problem": "the presenter view needs the "
+                                            "instructor link's key"}, status=403)
+    proto = registry.get(room.protocol)
+    ws_path = f"/ws/room/{room.code}/"
+    bootstrap = {"code": room.code, "ws_path": ws_path, "instructor": instructor,
+                 "key": key if instructor else None, "protocol": proto.describe(),
+                 "fork_url": f"/room/{room.code}/fork",
+                 "follow_url": request.build_absolute_uri(room.get_absolute_url())}
+    return render(request, template, {"room": room, "proto": proto, "bootstrap": bootstrap,
+                                      "instructor": instructor})
+
+
+@never_cache
+@require_safe
+def room_page(request, code):
+    return _page(request, code, "room.html", need_key=False)
+
+
+@never_cache
+@require_safe
+def presenter_page(request, code):
+    return _page(request, code, "presenter.html", need_key=True)
+
+
+@never_cache
+@require_safe
+def fork(request, code):
+    """A private sandbox at the room's current step: the share link of its run."""
+    room = _room_or_404(code)
+    scen = link_scenario(room.protocol, room.variant, room.config, room.seed, room.actions,
+                         room.cursor)
+    return HttpResponseRedirect(share_path(scen))
+
+
+# -- database helpers (sync) -----------------------------------------------------------------
+
+
+def _load(code):
+    return Room.objects.filter(pk=code).first()
+
+
+def _save(code, expected_seq, session):
+    """Save the run with the next room seq if nobody else took it; the new seq or None."""
+    done = Room.objects.filter(pk=code, seq=expected_seq).update(
+        seq=expected_seq + 1, actions=list(session.timeline), cursor=session.cursor,
+        variant=session.variant, config=session.config, seed=session.seed,
+        preset=session.preset or "", narration=session.narration())
+    return expected_seq + 1 if done else None
+
+
+def _count(code, delta):
+    Room.objects.filter(pk=code).update(followers=F("followers") + delta)
+    return Room.objects.filter(pk=code).values_list("followers", flat=True).first() or 0
+
+
+# -- WebSocket -------------------------------------------------------------------------------
+
+
+class RoomConsumer(AsyncWebsocketConsumer):
+    """ws/room/<code>/: the instructor drives (per message, with the secret), followers watch."""
+
+    async def connect(self):
+        self.seq = 0  # per-connection message counter (docs/websocket.md)
+        self.shown = None  # the room_seq of the last run message sent to this socket
+        self.lock = asyncio.Lock()
+        self.session = None  # the instructor's run (built lazily)
+        self.session_seq = None
+        self.group = None
+        self.playing = False
+        self.interval_ms = DEFAULT_INTERVAL_MS
+        self.play_task = None
+        self.counted = False
+        self.bucket = TokenBucket(settings.PLAYGROUND_WS_RATE_PER_SECOND,
+                                  settings.PLAYGROUND_WS_RATE_BURST)
+        self.code = self.scope["url_route"]["kwargs"]["code"][:16]
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        self.key = (query.get("key") or [None])[0]
+        await self.accept()
+        room = await database_sync_to_async(_load)(self.code)
+        if room is None:
+            await self._send({"type": "error", "code": "unknown_room",
+                              "message": f"no room {self.code!r}"})
+            await self.close(code=CLOSE_UNKNOWN_ROOM)
+            return
+        self.key_hash = room.key_hash
+        self.group = group_name(self.code)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        async with self.lock:
+            await self._send_snapshot()
+        if not self._instructor():
+            self.counted = True
+            count = await database_sync_to_async(_count)(self.code, 1)
+            await self.channel_layer.group_send(self.group, {"type": "room.followers",
+                                                             "count": count})
+
+    async def disconnect(self, code):
+        self.playing = False
+        if self.play_task is not None:
+            self.play_task.cancel()
+        if self.group is None:
+            return
+        await self.channel_layer.group_discard(self.group, self.channel_name)
+        if self.counted:
+            count = await database_sync_to_async(_count)(self.code, -1)
+            await self.channel_layer.group_send(self.group, {"type": "room.followers",
+                                                             "count": count})
+
+    def _instructor(self):
+        """Checked on every message: does this connection hold the instructor's secret?"""
+        if not isinstance(self.key, str) or not self.key or len(self.key) > 200:
+            return False
+        return hmac.compare_digest(hash_key(self.key), self.key_hash)
+
+    # -- inbound -----------------------------------------------------------------------------
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if self.group is None:
+            return
+        async with self.lock:
+            try:
+                await self._dispatch(text_data)
+            except RequestError as exc:
+                await self._send_error(exc.code, exc.message)
+            except InternalError:
+                await self._send_error("internal", "internal server error; ask for a snapshot")
+            except Exception:
+                log.exception("unexpected failure handling a room message")
+                await self._send_error("internal", "internal server error; ask for a snapshot")
+
+    async def _dispatch(self, text):
+        if not self.bucket.take():
+            raise RequestError("rate_limited", "too many messages")
+        if text is None:
+            raise RequestError("bad_json", "binary messages are not accepted; send JSON text")
+        if len(text.encode("utf-8")) > settings.PLAYGROUND_WS_MAX_MESSAGE_BYTES:
+            raise RequestError("too_large", "message is too large")
+        message = wire.decode(text)
+        kind = message.get("type")
+        if kind in DRIVING and not self._instructor():
+            raise RequestError("forbidden", "only the instructor can change the room's run; "
+                               "press F to fork a private copy")
+        if kind == "snapshot":
+            await self._send_snapshot()
+            return
+        if kind == "ping":
+            await self._send({"type": "pong"})
+            return
+        if kind not in DRIVING:
+            raise RequestError("unknown_type", f"unknown message type {str(kind)[:40]!r}")
+        if kind == "caption":
+            text_ = message.get("text")
+            if not isinstance(text_, str) or len(text_) > MAX_CAPTION:
+                raise RequestError("bad_field", f"'text' must be text of at most {MAX_CAPTION} "
+                                   "characters")
+            await self._drive(lambda s: self._caption(s, text_))
+            return
+        kind, fields = wire.parse(text)
+        await getattr(self, "on_" + kind)(**fields)
+
+    # -- driving (instructor only, lock held) ------------------------------------------------
+
+    async def _load_run(self):
+        """Make the instructor's session the room's current run (another instructor connection,
+        maybe on another process, may have moved it)."""
+        room = await database_sync_to_async(_load)(self.code)
+        if self.session is None or room.seq != self.session_seq:
+            self.session = await database_sync_to_async(RoomSession.from_room)(room)
+            self.session_seq = room.seq
+
+    async def _drive(self, change):
+        await self._load_run()
+        body = change(self.session)
+        seq = await database_sync_to_async(_save)(self.code, self.session_seq, self.session)
+        if seq is None:  # another instructor connection took this seq first
+            self.session = None
+            raise RequestError("conflict", "the run changed meanwhile; try again")
+        self.session_seq = seq
+        body["room_seq"] = seq
+        body["caption"] = self.session.narration().get(str(self.session.cursor))
+        await self.channel_layer.group_send(self.group, {"type": "room.run", "body": body})
+
+    def _caption(self, session, text):
+        captions = session.narration()
+        if text:
+            captions[str(session.cursor)] = text
+        else:
+            captions.pop(str(session.cursor), None)
+        session.captions = captions
+        return {"type": "caption", "step": session.cursor, "text": text}
+
+    def _frame(self, session, actions, events):
+        return session.frame_message(actions, events, self.playing)
+
+    async def on_start(self, protocol=None, **run):
+        self.playing = False
+
+        def start(s):
+            s.start(**run)
+            preset = s.proto.presets.get(s.preset) if s.preset else None
+            s.captions = {str(k): v for k, v in (preset or {}).get("narration", {}).items()}
+            return s.snapshot_message(False)
+
+        await self._drive(start)
+
+    async def on_action(self, action):
+        await self._drive(lambda s: self._frame(s, *s.apply(action)))
+
+    async def on_step(self, count):
+        await self._drive(lambda s: self._frame(s, *s.step(count)))
+
+    async def on_back(self):
+        self.playing = False
+        await self._drive(lambda s: (s.back(), s.snapshot_message(False))[1])
+
+    async def on_seek(self, step):
+        self.playing = False
+        await self._drive(lambda s: (s.seek(step), s.snapshot_message(False))[1])
+
+    async def on_play(self, interval_ms=None):
+        if interval_ms is not None:
+            self.interval_ms = interval_ms
+        self.playing = True
+        if self.play_task is None or self.play_task.done():
+            self.play_task = asyncio.create_task(self._play_loop())
+        await self._send({"type": "playing", "playing": True, "interval_ms": self.interval_ms,
+                          "reason": "play"})
+
+    async def on_pause(self):
+        self.playing = False
+        await self._send({"type": "playing", "playing": False,
+                          "interval_ms": self.interval_ms, "reason": "pause"})
+
+    async def on_speed(self, interval_ms):
+        self.interval_ms = interval_ms
+        await self._send({"type": "playing", "playing": self.playing,
+                          "interval_ms": self.interval_ms, "reason": "speed"})
+
+    async def _play_loop(self):
+        try:
+            while self.playing:
+                await asyncio.sleep(self.interval_ms / 1000)
+                async with self.lock:
+                    if not self.playing or not self._instructor():
+                        break
+                    await self._load_run()
+                    if self.session.quiescent:
+                        self.playing = False
+                        await self._send({"type": "playing", "playing": False,
+                                          "interval_ms": self.interval_ms,
+                                          "reason": "quiescent"})
+                        break
+                    await self._drive(lambda s: self._frame(s, *s.step(1)))
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("room auto-play failed")
+            self.playing = False
+
+    # -- group messages (any process) --------------------------------------------------------
+
+    async def room_run(self, event):
+        body = event["body"]
+        async with self.lock:
+            if self.shown is not None and body["room_seq"] <= self.shown:
+                return  # already covered by a snapshot this connection was sent
+            if self.shown is not None and body["room_seq"] != self.shown + 1:
+                await self._send_snapshot()  # a gap: catch up from the database
+                return
+            self.shown = body["room_seq"]
+            await self._send(body)
+
+    async def room_followers(self, event):
+        async with self.lock:
+            await self._send({"type": "followers", "count": event["count"]})
+
+    # -- outbound (lock held) ----------------------------------------------------------------
+
+    async def _send_snapshot(self):
+        room = await database_sync_to_async(_load)(self.code)
+        body = await database_sync_to_async(room_snapshot)(room)
+        body["room"] = {"code": room.code, "instructor": self._instructor(),
+                        "followers": room.followers}
+        body["caption"] = room.narration.get(str(room.cursor))
+        self.shown = room.seq
+        await self._send(body)
+
+    async def _send(self, body):
+        message = {"type": body["type"], "seq": self.seq + 1}
+        message.update(body)
+        text = json.dumps(message, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        self.seq += 1
+        await self.send(text_data=text)
+
+    async def _send_error(self, code, message):
+        try:
+            await self._send({"type": "error", "code": code, "message": message})
+        except Exception:
+            log.exception("could not send an error frame")

@@ -1,0 +1,141 @@
+// Instructor rooms (docs/rooms.md): the follow page, the instructor's page and the presenter
+// view. One socket to ws/room/<code>/ (with ?key= for the instructor). The server sends the
+// room's run as snapshots and frames numbered by `room_seq`; a gap asks for a snapshot.
+// Followers only watch (the server refuses anything else); F forks a private sandbox.
+
+import { PlaygroundSocket, socketUrl } from "./socket.js";
+import { RunCopy } from "./run.js";
+import { SequenceDiagram } from "./diagram.js";
+import { NodeCards } from "./cards.js";
+import { Narration } from "./narration.js";
+import { Toasts } from "./toast.js";
+import { h, fill } from "./dom.js";
+import { humanize } from "./labels.js";
+
+const $ = (id) => document.getElementById(id);
+
+function main() {
+  const boot = JSON.parse($("bootstrap").textContent);
+  const app = $("app");
+  const presenter = app.dataset.presenter === "true";
+  const instructor = Boolean(boot.instructor);
+  const copy = new RunCopy();
+  const toasts = new Toasts();
+  let roomSeq = null;
+  let followers = 0;
+  let connection = "connecting";
+
+  const send = (intent) => {
+    if (!socket.send(intent)) toasts.show("Not connected", "Reconnecting…", { tone: "warn" });
+  };
+  // Followers cannot act: clicks on the diagram do nothing (the server would refuse them).
+  const act = instructor ? (action) => send({ type: "action", action }) : () => {};
+  const diagram = new SequenceDiagram($("diagram"), { onAction: act, actionsHelp: boot.protocol.actions });
+  const cards = presenter ? null : new NodeCards($("cards"), { onAction: act, actionsHelp: boot.protocol.actions });
+  const narration = new Narration();
+  const caption = h("p", { class: "room-caption", id: "room-caption", role: "status", "aria-live": "polite" });
+  $("diagram").prepend(narration.el);
+  $("diagram").prepend(caption);
+  const status = $("room-status");
+
+  const fork = () => window.open(boot.fork_url, "_blank", "noopener");
+  const blank = () => document.body.classList.toggle("room-blank");
+
+  if (instructor && !presenter) {
+    const captionInput = h("input", { type: "text", id: "caption-input", maxlength: "500",
+      placeholder: "Caption for this step", "aria-label": "Caption for this step" });
+    fill($("toolbar"),
+      h("button", { type: "button", id: "room-back", onclick: () => send({ type: "back" }) }, "◀ Back"),
+      h("button", { type: "button", id: "room-step", onclick: () => send({ type: "step", count: 1 }) }, "Step ▶"),
+      h("button", { type: "button", id: "room-play", onclick: () => send({ type: copy.playing ? "pause" : "play" }) }, "Play / pause"),
+      captionInput,
+      h("button", { type: "button", onclick: () => send({ type: "caption", text: captionInput.value }) }, "Set caption"),
+      h("a", { href: `/room/${boot.code}/present?key=${encodeURIComponent(boot.key)}` }, "Presenter view"),
+    );
+  } else if (!presenter) {
+    fill($("toolbar"), h("button", { type: "button", id: "room-fork", onclick: fork },
+      "Fork (F): my own copy at this step"));
+  }
+
+  document.addEventListener("keydown", (event) => {
+    if (event.target instanceof HTMLInputElement || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (!instructor) {
+      if (event.key === "f" || event.key === "F") { event.preventDefault(); fork(); }
+      return;
+    }
+    if (!presenter) return;
+    // Clickers send PageDown / PageUp, and often B (blank screen) and space.
+    if (event.key === "PageDown" || event.key === "ArrowRight") send({ type: "step", count: 1 });
+    else if (event.key === "PageUp" || event.key === "ArrowLeft") send({ type: "back" });
+    else if (event.key === " ") send({ type: copy.playing ? "pause" : "play" });
+    else if (event.key === "b" || event.key === "B") { send({ type: "pause" }); blank(); }
+    else return;
+    event.preventDefault();
+  });
+
+  let queued = false;
+  const render = () => {
+    if (queued) return;
+    queued = true;
+    requestAnimationFrame(() => {
+      queued = false;
+      if (copy.state) {
+        narration.render(copy);
+        diagram.render(copy);
+        if (cards) cards.render(copy);
+      }
+      const text = (copy.narration || {})[String(copy.step)];
+      caption.textContent = text || "";
+      caption.hidden = !text;
+      status.textContent = `Room ${boot.code} · step ${copy.step} · ${followers} follower${followers === 1 ? "" : "s"}`
+        + (connection === "open" ? "" : ` · ${connection}`);
+      app.dataset.connection = connection;
+      app.dataset.step = String(copy.step);
+      app.dataset.roomSeq = String(roomSeq ?? "");
+      app.dataset.followers = String(followers);
+    });
+  };
+
+  const socket = new PlaygroundSocket(socketUrl(boot.ws_path + (instructor ? `?key=${encodeURIComponent(boot.key)}` : "")), {
+    onOpen() {},   // the server sends the room's snapshot on connect (a reconnect catches up)
+    onStatus(value) { connection = value; render(); },
+    onMessage(msg) {
+      if (typeof msg.room_seq === "number" && msg.type !== "snapshot" && roomSeq !== null
+          && msg.room_seq !== roomSeq + 1) {
+        socket.requestSnapshot();   // missed a room frame: catch up
+        return;
+      }
+      if (typeof msg.room_seq === "number") roomSeq = msg.room_seq;
+      switch (msg.type) {
+        case "snapshot":
+          copy.applySnapshot(msg);
+          if (msg.room) followers = msg.room.followers;
+          break;
+        case "frame":
+          copy.applyFrame(msg);
+          break;
+        case "caption":
+          copy.narration = { ...(copy.narration || {}), [String(msg.step)]: msg.text };
+          if (!msg.text) delete copy.narration[String(msg.step)];
+          break;
+        case "playing":
+          copy.setPlaying?.(msg.playing);
+          break;
+        case "followers":
+          followers = msg.count;
+          break;
+        case "error":
+          toasts.show(`Error: ${humanize(String(msg.code || "error"))}`, String(msg.message || ""), { code: msg.code });
+          break;
+        default:
+          return;
+      }
+      render();
+    },
+  });
+  socket.connect();
+  render();
+  window.playground = { socket, copy, send };
+}
+
+main();

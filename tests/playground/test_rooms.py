@@ -1,0 +1,253 @@
+"""Instructor rooms in one process: the HTTP API and pages, and ws/room/<code>/ driven through
+the real ASGI application with channels' WebsocketCommunicator (in-memory channel layer)."""
+
+import json
+
+import pytest
+from channels.testing import WebsocketCommunicator
+
+from playground.asgi import application
+from playground.models import Room
+from protocols.kernel import replay
+from protocols.scenario_link import decode
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ORIGIN = [(b"origin", b"http://testserver"), (b"host", b"testserver")]
+
+
+class Member:
+    """One room connection; checks the per-connection seq and the room_seq order."""
+
+    def __init__(self, communicator):
+        self.communicator = communicator
+        self.last_seq = 0
+        self.room_seq = None
+
+    async def send(self, message):
+        await self.communicator.send_to(text_data=json.dumps(message))
+
+    async def receive(self, timeout=3):
+        message = await self.communicator.receive_json_from(timeout=timeout)
+        assert message["seq"] == self.last_seq + 1
+        self.last_seq = message["seq"]
+        if "room_seq" in message:
+            if message["type"] != "snapshot":
+                assert message["room_seq"] == self.room_seq + 1, "room frames arrive in order"
+            self.room_seq = message["room_seq"]
+        return message
+
+    async def receive_run(self, timeout=3):
+        """The next run message (skipping follower-count notices)."""
+        while True:
+            message = await self.receive(timeout)
+            if message["type"] != "followers":
+                return message
+
+    async def close(self):
+        await self.communicator.disconnect()
+
+
+async def join(code, key=None):
+    path = f"/ws/room/{code}/" + (f"?key={key}" if key else "")
+    communicator = WebsocketCommunicator(application, path, headers=ORIGIN)
+    connected, _ = await communicator.connect(timeout=5)
+    assert connected
+    member = Member(communicator)
+    first = await member.receive()
+    return member, first
+
+
+def create_room(client, scenario):
+    response = client.post("/api/rooms", json.dumps({"scenario": scenario}),
+                           content_type="application/json")
+    return response
+
+
+@pytest.fixture
+def room(client):
+    response = create_room(client, {"protocol": "twopc"})
+    assert response.status_code == 201, response.content
+    body = response.json()
+    key = body["instructor_url"].split("?key=")[1]
+    return body["code"], key
+
+
+# -- HTTP -----------------------------------------------------------------------------------
+
+
+def test_creating_a_room_returns_a_short_follow_link_and_a_private_instructor_link(client):
+    response = create_room(client, {"protocol": "twopc", "seed": 3})
+    assert response.status_code == 201
+    body = response.json()
+    code = body["code"]
+    assert len(code) == 10 and code.isalnum()
+    assert body["follow_url"].endswith(f"/room/{code}/")
+    assert body["instructor_url"].startswith(body["follow_url"] + "?key=")
+    key = body["instructor_url"].split("?key=")[1]
+    row = Room.objects.get(pk=code)
+    assert key not in json.dumps(row.key_hash) and len(row.key_hash) == 64  # only a hash
+    assert row.seed == 3
+
+
+def test_a_room_opens_from_a_saved_scenario_id_and_from_a_preset(client):
+    saved = client.post("/api/scenarios", json.dumps({"protocol": "twopc", "seed": 5}),
+                        content_type="application/json").json()
+    response = create_room(client, saved["id"])
+    assert response.status_code == 201
+    assert Room.objects.get(pk=response.json()["code"]).seed == 5
+    from protocols import registry
+
+    proto = registry.get("twopc")
+    if proto.presets:
+        name = next(iter(proto.presets))
+        response = create_room(client, {"protocol": "twopc", "preset": name})
+        assert response.status_code == 201
+        assert Room.objects.get(pk=response.json()["code"]).preset == name
+
+
+def test_a_bad_room_request_is_refused_with_a_reason(client):
+    assert create_room(client, {"protocol": "nope"}).status_code == 400
+    assert create_room(client, "missing1").status_code == 400
+    response = client.post("/api/rooms", "{}", content_type="application/json")
+    assert response.status_code == 400
+
+
+def test_follow_page_exists_and_an_unknown_code_is_a_404_page(client, room):
+    code, key = room
+    assert client.get(f"/room/{code}/").status_code == 200
+    assert client.get("/room/zzzzzzzzzz/").status_code == 404
+    page = client.get(f"/room/{code}/?key={key}")
+    assert page.status_code == 200 and b'"instructor": true' in page.content
+
+
+def test_presenter_view_needs_the_instructor_key(client, room):
+    code, key = room
+    assert client.get(f"/room/{code}/present").status_code == 403
+    assert client.get(f"/room/{code}/present?key=wrong").status_code == 403
+    assert client.get(f"/room/{code}/present?key={key}").status_code == 200
+
+
+def test_fork_opens_a_private_sandbox_at_the_rooms_current_step(client, room):
+    code, _ = room
+    Room.objects.filter(pk=code).update(actions=[{"type": "step"}], cursor=0)
+    response = client.get(f"/room/{code}/fork")
+    assert response.status_code == 302
+    location = response["Location"]
+    assert location.startswith("/play/twopc/?s=")
+    scen = decode(location.split("?s=")[1])
+    assert scen["cursor"] == 0 and scen["protocol"] == "twopc"
+
+
+# -- WebSocket ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def aroom(async_client):
+    response = await async_client.post("/api/rooms", json.dumps({"scenario": {"protocol": "twopc"}}),
+                                       content_type="application/json")
+    assert response.status_code == 201
+    body = response.json()
+    return body["code"], body["instructor_url"].split("?key=")[1]
+
+
+async def test_followers_see_every_instructor_step_live_in_order(aroom):
+    code, key = aroom
+    teacher, snap = await join(code, key)
+    assert snap["type"] == "snapshot" and snap["room"]["instructor"] is True
+    a, _ = await join(code)
+    b, _ = await join(code)
+    for _ in range(5):
+        await teacher.send({"type": "step", "count": 1})
+    for member in (teacher, a, b):
+        frames = [await member.receive_run() for _ in range(5)]
+        assert [f["type"] for f in frames] == ["frame"] * 5
+        assert [f["step"] for f in frames] == [1, 2, 3, 4, 5]
+    row = await Room.objects.aget(pk=code)
+    assert row.seq == 5 and row.cursor == 5
+    for member in (teacher, a, b):
+        await member.close()
+
+
+async def test_a_follower_that_tries_to_drive_is_refused_every_time(aroom):
+    code, key = aroom
+    teacher, _ = await join(code, key)
+    follower, _ = await join(code)
+    for intent in ({"type": "step"}, {"type": "back"}, {"type": "seek", "step": 0},
+                   {"type": "play"}, {"type": "start"}, {"type": "caption", "text": "x"},
+                   {"type": "action", "action": {"type": "crash", "node": "c"}}):
+        await follower.send(intent)
+        reply = await follower.receive_run()
+        assert reply["type"] == "error" and reply["code"] == "forbidden"
+    # a wrong key is a follower too
+    impostor, snap = await join(code, "not-the-key")
+    assert snap["room"]["instructor"] is False
+    await impostor.send({"type": "step"})
+    assert (await impostor.receive_run())["code"] == "forbidden"
+    assert (await Room.objects.aget(pk=code)).seq == 0
+    # watching is allowed
+    await follower.send({"type": "snapshot"})
+    assert (await follower.receive_run())["type"] == "snapshot"
+    for member in (teacher, follower, impostor):
+        await member.close()
+
+
+async def test_a_late_joiner_catches_up_at_once_from_the_database(aroom):
+    code, key = aroom
+    teacher, _ = await join(code, key)
+    for _ in range(4):
+        await teacher.send({"type": "step", "count": 2})
+        await teacher.receive_run()
+    await teacher.send({"type": "back"})
+    back = await teacher.receive_run()
+    assert back["type"] == "snapshot" and back["step"] == 7
+    late, snap = await join(code)
+    assert snap["type"] == "snapshot" and snap["room_seq"] == 5
+    assert snap["step"] == 7 and len(snap["run"]["actions"]) == 8
+    row = await Room.objects.aget(pk=code)
+    expected = replay("twopc", row.variant, row.config, row.seed, row.actions[:7])
+    assert snap["state"]["trace_hash"] == expected.snapshot()["trace_hash"]
+    await teacher.send({"type": "step"})
+    frame = await late.receive_run()
+    assert frame["room_seq"] == 6 and frame["step"] == 8
+    await teacher.close()
+    await late.close()
+
+
+async def test_captions_reach_followers(aroom):
+    code, key = aroom
+    teacher, _ = await join(code, key)
+    follower, _ = await join(code)
+    await teacher.send({"type": "caption", "text": "Watch the coordinator."})
+    caption = await follower.receive_run()
+    assert caption["type"] == "caption" and caption["text"] == "Watch the coordinator."
+    late, snap = await join(code)
+    assert snap["caption"] == "Watch the coordinator."
+    assert snap["narration"] == {"0": "Watch the coordinator."}
+    for member in (teacher, follower, late):
+        await member.close()
+
+
+async def test_a_gap_in_room_seq_is_filled_by_a_snapshot(aroom):
+    code, key = aroom
+    follower, _ = await join(code)
+    # Another process advanced the room without this process seeing the frame.
+    sim = replay("twopc", "correct", {}, 0, [])
+    action, _ = sim.auto_step()
+    await Room.objects.filter(pk=code).aupdate(seq=3, actions=[action], cursor=1)
+    teacher, _ = await join(code, key)
+    await teacher.send({"type": "step"})
+    caught_up = await follower.receive_run()
+    assert caught_up["type"] == "snapshot" and caught_up["room_seq"] == 4
+    assert caught_up["step"] == 2
+    await teacher.close()
+    await follower.close()
+
+
+async def test_an_unknown_room_socket_is_closed(db):
+    communicator = WebsocketCommunicator(application, "/ws/room/zzzzzzzzzz/", headers=ORIGIN)
+    connected, _ = await communicator.connect(timeout=5)
+    assert connected
+    message = await communicator.receive_json_from()
+    assert message["code"] == "unknown_room"
+    assert (await communicator.receive_output())["type"] == "websocket.close"
