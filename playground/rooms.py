@@ -254,11 +254,36 @@ def _save(code, expected_seq, session):
 
 
 def _count(code, delta):
-    Room.objects.filter(pk=code).update(followers=F("followers") + delta)
+    if delta:
+        Room.objects.filter(pk=code).update(followers=F("followers") + delta)
     return Room.objects.filter(pk=code).values_list("followers", flat=True).first() or 0
 
 
 # -- WebSocket -------------------------------------------------------------------------------
+
+FOLLOWERS_NOTICE_S = 1.0
+_pending_notices = set()  # room codes with a follower-count notice scheduled in this process
+
+
+def _announce_followers(layer, code):
+    """Send the room's follower count to the group at most once a second per process: a class
+    joining at once would otherwise cost (followers x followers) messages."""
+    if code in _pending_notices:
+        return
+    _pending_notices.add(code)
+
+    async def later():
+        try:
+            await asyncio.sleep(FOLLOWERS_NOTICE_S)
+            _pending_notices.discard(code)
+            count = await database_sync_to_async(_count)(code, 0)
+            await layer.group_send(group_name(code), {"type": "room.followers", "count": count})
+        except Exception:
+            _pending_notices.discard(code)
+            log.exception("could not announce the follower count")
+
+    asyncio.get_running_loop().create_task(later())
+
 
 
 class RoomConsumer(AsyncWebsocketConsumer):
@@ -294,9 +319,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self._send_snapshot()
         if not self._instructor():
             self.counted = True
-            count = await database_sync_to_async(_count)(self.code, 1)
-            await self.channel_layer.group_send(self.group, {"type": "room.followers",
-                                                             "count": count})
+            await database_sync_to_async(_count)(self.code, 1)
+            _announce_followers(self.channel_layer, self.code)
 
     async def disconnect(self, code):
         self.playing = False
@@ -306,9 +330,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return
         await self.channel_layer.group_discard(self.group, self.channel_name)
         if self.counted:
-            count = await database_sync_to_async(_count)(self.code, -1)
-            await self.channel_layer.group_send(self.group, {"type": "room.followers",
-                                                             "count": count})
+            await database_sync_to_async(_count)(self.code, -1)
+            _announce_followers(self.channel_layer, self.code)
 
     def _instructor(self):
         """Checked on every message: does this connection hold the instructor's secret?"""

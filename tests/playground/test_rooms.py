@@ -251,3 +251,16 @@ async def test_an_unknown_room_socket_is_closed(db):
     message = await communicator.receive_json_from()
     assert message["code"] == "unknown_room"
     assert (await communicator.receive_output())["type"] == "websocket.close"
+
+
+async def test_the_instructor_is_told_how_many_follow(aroom):
+    code, key = aroom
+    teacher, _ = await join(code, key)
+    a, _ = await join(code)
+    b, _ = await join(code)
+    notice = await teacher.receive(timeout=5)  # one notice a second, with the latest count
+    assert notice["type"] == "followers" and notice["count"] == 2
+    presenter_view, snap = await join(code, key)
+    assert snap["room"]["followers"] == 2  # the presenter's page shows it from the start
+    for member in (teacher, a, b, presenter_view):
+        await member.close()
