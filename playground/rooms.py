@@ -403,9 +403,13 @@ class RoomConsumer(AsyncWebsocketConsumer):
             self.session = None
             raise RequestError("conflict", "the run changed meanwhile; try again")
         self.session_seq = seq
-        body["room_seq"] = seq
-        body["caption"] = self.session.narration().get(str(self.session.cursor))
-        await self.channel_layer.group_send(self.group, {"type": "room.run", "body": body})
+        kind = body.pop("type")
+        body = {"room_seq": seq, **body,
+                "caption": self.session.narration().get(str(self.session.cursor))}
+        # Encoded once here, not once per follower: each connection only adds type and seq.
+        text = json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        await self.channel_layer.group_send(self.group, {"type": "room.run", "kind": kind,
+                                                         "room_seq": seq, "body": text[1:-1]})
 
     def _caption(self, session, text):
         captions = session.narration()
@@ -487,15 +491,17 @@ class RoomConsumer(AsyncWebsocketConsumer):
     # -- group messages (any process) --------------------------------------------------------
 
     async def room_run(self, event):
-        body = event["body"]
+        room_seq = event["room_seq"]
         async with self.lock:
-            if self.shown is not None and body["room_seq"] <= self.shown:
+            if self.shown is not None and room_seq <= self.shown:
                 return  # already covered by a snapshot this connection was sent
-            if self.shown is not None and body["room_seq"] != self.shown + 1:
+            if self.shown is not None and room_seq != self.shown + 1:
                 await self._send_snapshot()  # a gap: catch up from the database
                 return
-            self.shown = body["room_seq"]
-            await self._send(body)
+            self.shown = room_seq
+            self.seq += 1
+            await self.send(text_data=f'{{"type":{json.dumps(event["kind"])},"seq":{self.seq},'
+                                      f'{event["body"]}}}')
 
     async def room_followers(self, event):
         async with self.lock:

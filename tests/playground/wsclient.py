@@ -50,6 +50,10 @@ class WebSocket:
         return json.loads(await asyncio.wait_for(self._recv_text(), timeout))
 
     async def _recv_text(self):
+        return (await self.recv_bytes()).decode()
+
+    async def recv_bytes(self):
+        """The next text message's UTF-8 bytes (pings answered, a close raises Closed)."""
         parts = []
         while True:
             b1, b2 = await self.reader.readexactly(2)
@@ -67,7 +71,7 @@ class WebSocket:
             if opcode in (0x1, 0x0):
                 parts.append(payload)
                 if b1 & 0x80:
-                    return b"".join(parts).decode()
+                    return b"".join(parts)
 
     async def close(self):
         try:
