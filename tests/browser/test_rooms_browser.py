@@ -1,0 +1,64 @@
+"""Instructor rooms in a real browser: the instructor's page and a follower's page side by
+side against one Daphne; a step on one appears on the other, the follower cannot drive, and
+the presenter view's clicker keys step, and F forks a sandbox at the current step."""
+
+import json
+import urllib.request
+
+from playwright.sync_api import expect
+
+
+def open_room(base):
+    request = urllib.request.Request(
+        f"{base}/api/rooms", data=json.dumps({"scenario": {"protocol": "twopc"}}).encode(),
+        headers={"Content-Type": "application/json"}, method="POST")
+    return json.loads(urllib.request.urlopen(request, timeout=10).read())
+
+
+def test_a_step_on_the_instructor_page_appears_on_the_follower_page(browser, play_server, page_errors):
+    room = open_room(play_server)
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    teacher = context.new_page()
+    follower = context.new_page()
+    for page in (teacher, follower):
+        page.set_default_timeout(10_000)
+        page_errors.watch(page)
+    teacher.goto(room["instructor_url"])
+    follower.goto(room["follow_url"])
+    for page in (teacher, follower):
+        expect(page.locator("#app")).to_have_attribute("data-connection", "open")
+        expect(page.locator("#app")).to_have_attribute("data-step", "0")
+    expect(teacher.locator("#follow-url")).to_have_text(room["follow_url"])
+    expect(follower.locator("#room-step")).to_have_count(0)  # no driving controls
+
+    teacher.locator("#room-step").click()
+    expect(follower.locator("#app")).to_have_attribute("data-step", "1")
+    expect(follower.locator("#app")).to_have_attribute("data-room-seq", "1")
+    teacher.locator("#room-step").click()
+    teacher.locator("#room-step").click()
+    expect(follower.locator("#app")).to_have_attribute("data-step", "3")
+
+    teacher.locator("#caption-input").fill("The coordinator asks everyone to prepare.")
+    teacher.get_by_role("button", name="Set caption").click()
+    expect(follower.locator("#room-caption")).to_have_text("The coordinator asks everyone to prepare.")
+
+    # The presenter view: clicker keys step and go back; the follower sees both.
+    presenter = context.new_page()
+    page_errors.watch(presenter)
+    presenter.goto(room["instructor_url"].replace("/?key=", "/present?key="))
+    expect(presenter.locator("#app")).to_have_attribute("data-step", "3")
+    expect(presenter.locator("#room-status")).to_contain_text("1 follower")
+    presenter.keyboard.press("PageDown")
+    expect(follower.locator("#app")).to_have_attribute("data-step", "4")
+    presenter.keyboard.press("PageUp")
+    expect(follower.locator("#app")).to_have_attribute("data-step", "3")
+
+    # F on the follower's page: a private sandbox at the room's current step.
+    with context.expect_page() as opened:
+        follower.keyboard.press("f")
+    sandbox = opened.value
+    page_errors.watch(sandbox)
+    sandbox.wait_for_url("**/play/twopc/?s=*")
+    expect(sandbox.locator("#app")).to_have_attribute("data-step", "3")
+    context.close()
+    assert page_errors == []
