@@ -389,19 +389,28 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     async def _load_run(self):
         """Make the instructor's session the room's current run (another instructor connection,
-        maybe on another process, may have moved it)."""
+        maybe on another process, may have moved it). Driving skips this while the session is
+        current: the conditional save in _drive notices when it is not."""
         room = await database_sync_to_async(_load)(self.code)
         if self.session is None or room.seq != self.session_seq:
             self.session = await database_sync_to_async(RoomSession.from_room)(room)
             self.session_seq = room.seq
 
     async def _drive(self, change):
-        await self._load_run()
+        if self.session is None:
+            await self._load_run()
         body = change(self.session)
         seq = await database_sync_to_async(_save)(self.code, self.session_seq, self.session)
-        if seq is None:  # another instructor connection took this seq first
+        if seq is None:
+            # Another instructor connection (maybe on another process) moved the run since
+            # this session was built: apply the intent to the room's current run instead.
             self.session = None
-            raise RequestError("conflict", "the run changed meanwhile; try again")
+            await self._load_run()
+            body = change(self.session)
+            seq = await database_sync_to_async(_save)(self.code, self.session_seq, self.session)
+            if seq is None:
+                self.session = None
+                raise RequestError("conflict", "the run changed meanwhile; try again")
         self.session_seq = seq
         kind = body.pop("type")
         body = {"room_seq": seq, **body,
@@ -474,7 +483,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 async with self.lock:
                     if not self.playing or not self._instructor():
                         break
-                    await self._load_run()
+                    if self.session is None:
+                        await self._load_run()
                     if self.session.quiescent:
                         self.playing = False
                         await self._send({"type": "playing", "playing": False,

@@ -264,3 +264,19 @@ async def test_the_instructor_is_told_how_many_follow(aroom):
     assert snap["room"]["followers"] == 2  # the presenter's page shows it from the start
     for member in (teacher, a, b, presenter_view):
         await member.close()
+
+
+async def test_two_instructor_connections_take_turns_without_losing_a_step(aroom):
+    code, key = aroom
+    page, _ = await join(code, key)
+    presenter_view, _ = await join(code, key)
+    follower, _ = await join(code)
+    for turn in range(6):
+        driver = (page, presenter_view)[turn % 2]
+        await driver.send({"type": "step", "count": 1})
+        for member in (page, presenter_view, follower):
+            frame = await member.receive_run()
+            assert frame["room_seq"] == turn + 1 and frame["step"] == turn + 1
+    assert (await Room.objects.aget(pk=code)).cursor == 6
+    for member in (page, presenter_view, follower):
+        await member.close()
