@@ -262,24 +262,25 @@ def _count(code, delta):
 # -- WebSocket -------------------------------------------------------------------------------
 
 FOLLOWERS_NOTICE_S = 1.0
-_pending_notices = set()  # room codes with a follower-count notice scheduled in this process
+_latest_counts = {}  # room code -> the follower count this process read last, to announce
 
 
-def _announce_followers(layer, code):
+def _announce_followers(layer, code, count):
     """Send the room's follower count to the group at most once a second per process: a class
     joining at once would otherwise cost (followers x followers) messages."""
-    if code in _pending_notices:
+    pending = code in _latest_counts
+    _latest_counts[code] = count
+    if pending:
         return
-    _pending_notices.add(code)
 
     async def later():
         try:
             await asyncio.sleep(FOLLOWERS_NOTICE_S)
-            _pending_notices.discard(code)
-            count = await database_sync_to_async(_count)(code, 0)
-            await layer.group_send(group_name(code), {"type": "room.followers", "count": count})
+        finally:
+            latest = _latest_counts.pop(code, count)
+        try:
+            await layer.group_send(group_name(code), {"type": "room.followers", "count": latest})
         except Exception:
-            _pending_notices.discard(code)
             log.exception("could not announce the follower count")
 
     asyncio.get_running_loop().create_task(later())
@@ -319,8 +320,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self._send_snapshot()
         if not self._instructor():
             self.counted = True
-            await database_sync_to_async(_count)(self.code, 1)
-            _announce_followers(self.channel_layer, self.code)
+            count = await database_sync_to_async(_count)(self.code, 1)
+            _announce_followers(self.channel_layer, self.code, count)
 
     async def disconnect(self, code):
         self.playing = False
@@ -330,8 +331,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return
         await self.channel_layer.group_discard(self.group, self.channel_name)
         if self.counted:
-            await database_sync_to_async(_count)(self.code, -1)
-            _announce_followers(self.channel_layer, self.code)
+            count = await database_sync_to_async(_count)(self.code, -1)
+            _announce_followers(self.channel_layer, self.code, count)
 
     def _instructor(self):
         """Checked on every message: does this connection hold the instructor's secret?"""

@@ -4,7 +4,9 @@ the real ASGI application with channels' WebsocketCommunicator (in-memory channe
 import json
 
 import pytest
+from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.db import connections
 
 from playground.asgi import application
 from playground.models import Room
@@ -14,6 +16,20 @@ from protocols.scenario_link import decode
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ORIGIN = [(b"origin", b"http://testserver"), (b"host", b"testserver")]
+
+
+@pytest.fixture(autouse=True)
+async def forget_worker_thread_connections(transactional_db):
+    """The consumers reach the database from asgiref's worker thread. Forget that thread's
+    connection after each test: channels checks it before every message, which a later test
+    without database access would otherwise be refused."""
+    yield
+
+    def forget():
+        for conn in connections.all(initialized_only=True):
+            conn.connection = None
+
+    await sync_to_async(forget, thread_sensitive=True)()
 
 
 class Member:
