@@ -62,3 +62,18 @@ def test_a_step_on_the_instructor_page_appears_on_the_follower_page(browser, pla
     expect(sandbox.locator("#app")).to_have_attribute("data-step", "3")
     context.close()
     assert page_errors == []
+
+
+def test_teach_this_run_opens_a_room_at_the_current_step(page, play_server, page_errors):
+    page.goto(f"{play_server}/play/twopc/")
+    app = page.locator("#app")
+    expect(app).to_have_attribute("data-step", "0")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    expect(app).to_have_attribute("data-step", "2")
+    page.locator("#room-open").click()
+    follow = page.locator("#room-follow-url")
+    expect(follow).to_contain_text("/room/")
+    page.goto(follow.get_attribute("href"))
+    expect(page.locator("#app")).to_have_attribute("data-step", "2")
+    assert page_errors == []
