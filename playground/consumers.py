@@ -9,10 +9,8 @@ Every handler runs under one lock, together with the sends it makes, so messages
 """
 
 import asyncio
-import json
 import logging
 
-from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from protocols import registry
@@ -22,18 +20,21 @@ from .ratelimit import TokenBucket
 from .search import SearchIntents
 from .session import InternalError, PlaySession
 from .wire import RequestError
+from .wsbase import INTERNAL_MESSAGE, NumberedJsonConsumer
 
 log = logging.getLogger(__name__)
 
 CLOSE_UNKNOWN_PROTOCOL = 4404
 DEFAULT_INTERVAL_MS = 400
-INTERNAL_MESSAGE = "internal server error (logged on the server); ask for a snapshot to resync"
 
 
-class PlayConsumer(SearchIntents, AsyncWebsocketConsumer):  # explore intents: search.py
+class PlayConsumer(SearchIntents, NumberedJsonConsumer):  # explore intents: search.py
+    # The play socket never touches the database: skip Channels' per-message connection
+    # clean-up hop (wsbase.py).
+    NO_DATABASE = frozenset({"websocket.receive"})
+
     async def connect(self):
-        self.seq = 0
-        self.lock = asyncio.Lock()
+        self.open_connection()
         self.session = None
         self.playing = False
         self.interval_ms = DEFAULT_INTERVAL_MS
@@ -67,19 +68,8 @@ class PlayConsumer(SearchIntents, AsyncWebsocketConsumer):  # explore intents: s
 
     # -- inbound ---------------------------------------------------------------------------
 
-    async def receive(self, text_data=None, bytes_data=None):
-        if self.session is None:  # unknown protocol: the socket is closing
-            return
-        async with self.lock:
-            try:
-                await self._dispatch(text_data)
-            except RequestError as exc:
-                await self._send_error(exc.code, exc.message)
-            except InternalError:
-                await self._send_error("internal", INTERNAL_MESSAGE)
-            except Exception:
-                log.exception("unexpected failure handling a playground message")
-                await self._send_error("internal", INTERNAL_MESSAGE)
+    def accepting(self):
+        return self.session is not None  # unknown protocol: the socket is closing
 
     async def _dispatch(self, text):
         # Cheapest checks first: rate, then size, then parsing.
@@ -201,13 +191,6 @@ class PlayConsumer(SearchIntents, AsyncWebsocketConsumer):  # explore intents: s
 
     # -- outbound (called with the lock held) ---------------------------------------------------
 
-    async def _send(self, body):
-        message = {"type": body["type"], "seq": self.seq + 1}
-        message.update(body)
-        text = json.dumps(message, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-        self.seq += 1  # only once the message exists, so a failed encoding leaves no gap
-        await self.send(text_data=text)
-
     async def _send_snapshot(self):
         await self._send(self.session.snapshot_message(self.playing))
 
@@ -220,9 +203,3 @@ class PlayConsumer(SearchIntents, AsyncWebsocketConsumer):  # explore intents: s
                 "reason": reason,
             }
         )
-
-    async def _send_error(self, code, message):
-        try:
-            await self._send({"type": "error", "code": code, "message": message})
-        except Exception:
-            log.exception("could not send an error frame")

@@ -23,7 +23,6 @@ from datetime import timedelta
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db.models import F
 from django.http import Http404, HttpResponseRedirect, JsonResponse
@@ -40,8 +39,9 @@ from protocols.scenario_link import LinkError, scenario as link_scenario, share_
 from . import wire
 from .models import ID_ALPHABET, Room, Scenario
 from .ratelimit import TokenBucket
-from .session import InternalError, PlaySession
+from .session import PlaySession
 from .wire import RequestError
+from .wsbase import NumberedJsonConsumer
 
 log = logging.getLogger(__name__)
 
@@ -287,13 +287,16 @@ def _announce_followers(layer, code, count):
 
 
 
-class RoomConsumer(AsyncWebsocketConsumer):
+class RoomConsumer(NumberedJsonConsumer):
     """ws/room/<code>/: the instructor drives (per message, with the secret), followers watch."""
 
+    # Broadcast run frames and follower counts touch no database (wsbase.py): a class of
+    # followers would otherwise queue one thread hop each per frame.
+    NO_DATABASE = frozenset({"room.run", "room.followers"})
+
     async def connect(self):
-        self.seq = 0  # per-connection message counter (docs/websocket.md)
+        self.open_connection()
         self.shown = None  # the room_seq of the last run message sent to this socket
-        self.lock = asyncio.Lock()
         self.session = None  # the instructor's run (built lazily)
         self.session_seq = None
         self.group = None
@@ -342,19 +345,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     # -- inbound -----------------------------------------------------------------------------
 
-    async def receive(self, text_data=None, bytes_data=None):
-        if self.group is None:
-            return
-        async with self.lock:
-            try:
-                await self._dispatch(text_data)
-            except RequestError as exc:
-                await self._send_error(exc.code, exc.message)
-            except InternalError:
-                await self._send_error("internal", "internal server error; ask for a snapshot")
-            except Exception:
-                log.exception("unexpected failure handling a room message")
-                await self._send_error("internal", "internal server error; ask for a snapshot")
+    def accepting(self):
+        return self.group is not None  # an unknown room: the socket is closing
 
     async def _dispatch(self, text):
         if not self.bucket.take():
@@ -510,9 +502,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 await self._send_snapshot()  # a gap: catch up from the database
                 return
             self.shown = room_seq
-            self.seq += 1
-            await self.send(text_data=f'{{"type":{json.dumps(event["kind"])},"seq":{self.seq},'
-                                      f'{event["body"]}}}')
+            await self._send_encoded(event["kind"], event["body"])
 
     async def room_followers(self, event):
         async with self.lock:
@@ -528,16 +518,3 @@ class RoomConsumer(AsyncWebsocketConsumer):
         body["caption"] = room.narration.get(str(room.cursor))
         self.shown = room.seq
         await self._send(body)
-
-    async def _send(self, body):
-        message = {"type": body["type"], "seq": self.seq + 1}
-        message.update(body)
-        text = json.dumps(message, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-        self.seq += 1
-        await self.send(text_data=text)
-
-    async def _send_error(self, code, message):
-        try:
-            await self._send({"type": "error", "code": code, "message": message})
-        except Exception:
-            log.exception("could not send an error frame")
