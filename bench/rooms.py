@@ -119,8 +119,14 @@ def main():
             procs.append(start_daphne(env, port, f"{workdir}/daphne{index}.log"))
         for spec in args.workloads.split(","):
             n, rate = spec.lower().split("x")
-            asyncio.run(asyncio.wait_for(workload(ports, int(n), float(rate), args.seconds),
-                                         args.seconds + 120))
+            try:
+                asyncio.run(asyncio.wait_for(workload(ports, int(n), float(rate),
+                                                      args.seconds), args.seconds + 120))
+            except Exception:
+                for index in range(len(procs)):
+                    text = Path(f"{workdir}/daphne{index}.log").read_text(errors="replace")
+                    print(f"-- daphne{index}.log (end)\n{text[-3000:]}", file=sys.stderr)
+                raise
     finally:
         for proc in procs + [redis]:
             proc.terminate()

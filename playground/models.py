@@ -61,9 +61,28 @@ class Room(models.Model):
     preset = models.CharField(max_length=60, blank=True, default="")
     narration = models.JSONField(default=dict)  # {"<step>": "caption"}
     seq = models.BigIntegerField(default=0)  # the last broadcast frame's room seq
-    followers = models.IntegerField(default=0)
+    # Auto-play belongs to the room (playground/roomrun.py): whether it plays, how fast, and
+    # the id of the player task that owns it (a newer one, on any process, takes over).
+    playing = models.BooleanField(default=False)
+    interval_ms = models.IntegerField(default=400)
+    player = models.CharField(max_length=32, blank=True, default="")
     created = models.DateTimeField(auto_now_add=True, db_index=True)
     creator_ip = models.CharField(max_length=64, blank=True, default="", db_index=True)
 
     def get_absolute_url(self):
         return f"/room/{self.code}/"
+
+
+class RoomPresence(models.Model):
+    """How many of a room's followers one server process holds. A process refreshes its rows
+    while it holds followers; the room's follower count is the sum of the fresh rows, so a
+    process that dies without closing its sockets stops being counted (playground/roomrun.py)."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="presence")
+    process = models.CharField(max_length=100)
+    count = models.IntegerField(default=0)
+    seen = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["room", "process"],
+                                               name="room_presence_once_per_process")]

@@ -13,7 +13,6 @@
   it. A connection that sees a gap in `room_seq` sends a fresh snapshot built from the row.
 """
 
-import asyncio
 import hashlib
 import hmac
 import json
@@ -24,7 +23,6 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from django.conf import settings
-from django.db.models import F
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -39,7 +37,8 @@ from protocols.scenario_link import LinkError, scenario as link_scenario, share_
 from . import wire
 from .models import ID_ALPHABET, Room, Scenario
 from .ratelimit import TokenBucket
-from .session import PlaySession
+from .roomrun import (RoomRun, follower_joined, follower_left, follower_total, group_name,
+                      load_room, new_player_id, room_snapshot, start_player)
 from .wire import RequestError
 from .wsbase import NumberedJsonConsumer
 
@@ -51,7 +50,6 @@ MAX_CAPTION = 500
 # Intents that change the run: only the instructor's secret may send them.
 DRIVING = {"start", "action", "step", "back", "seek", "play", "pause", "speed", "caption"}
 WATCHING = {"snapshot", "ping"}
-DEFAULT_INTERVAL_MS = 400
 
 
 def new_code():
@@ -64,40 +62,7 @@ def hash_key(key):
 
 def key_matches(room, key):
     """Whether `key` is the room's instructor secret (constant-time on the hashes)."""
-    if not isinstance(key, str) or not key or len(key) > 200:
-        return False
-    return hmac.compare_digest(hash_key(key), room.key_hash)
-
-
-def group_name(code):
-    return f"room.{code}"
-
-
-# -- the run ---------------------------------------------------------------------------------
-
-
-class RoomSession(PlaySession):
-    """A PlaySession built from (and saved back to) a Room row."""
-
-    @classmethod
-    def from_room(cls, room):
-        session = cls(registry.get(room.protocol))
-        session.start(variant=room.variant, config=room.config, seed=room.seed,
-                      actions=room.actions, cursor=room.cursor)
-        session.preset = room.preset or None
-        session.captions = dict(room.narration)
-        return session
-
-    def narration(self):
-        return dict(getattr(self, "captions", {}))
-
-
-def room_snapshot(room):
-    """The snapshot body (docs/websocket.md) for the room's run, with `room_seq`."""
-    session = RoomSession.from_room(room)
-    body = session.snapshot_message(False)
-    body["room_seq"] = room.seq
-    return body
+    return key_matches_hash(room.key_hash, key)
 
 
 # -- HTTP ------------------------------------------------------------------------------------
@@ -237,54 +202,7 @@ def fork(request, code):
     return HttpResponseRedirect(share_path(scen))
 
 
-# -- database helpers (sync) -----------------------------------------------------------------
-
-
-def _load(code):
-    return Room.objects.filter(pk=code).first()
-
-
-def _save(code, expected_seq, session):
-    """Save the run with the next room seq if nobody else took it; the new seq or None."""
-    done = Room.objects.filter(pk=code, seq=expected_seq).update(
-        seq=expected_seq + 1, actions=list(session.timeline), cursor=session.cursor,
-        variant=session.variant, config=session.config, seed=session.seed,
-        preset=session.preset or "", narration=session.narration())
-    return expected_seq + 1 if done else None
-
-
-def _count(code, delta):
-    if delta:
-        Room.objects.filter(pk=code).update(followers=F("followers") + delta)
-    return Room.objects.filter(pk=code).values_list("followers", flat=True).first() or 0
-
-
 # -- WebSocket -------------------------------------------------------------------------------
-
-FOLLOWERS_NOTICE_S = 1.0
-_latest_counts = {}  # room code -> the follower count this process read last, to announce
-
-
-def _announce_followers(layer, code, count):
-    """Send the room's follower count to the group at most once a second per process: a class
-    joining at once would otherwise cost (followers x followers) messages."""
-    pending = code in _latest_counts
-    _latest_counts[code] = count
-    if pending:
-        return
-
-    async def later():
-        try:
-            await asyncio.sleep(FOLLOWERS_NOTICE_S)
-        finally:
-            latest = _latest_counts.pop(code, count)
-        try:
-            await layer.group_send(group_name(code), {"type": "room.followers", "count": latest})
-        except Exception:
-            log.exception("could not announce the follower count")
-
-    asyncio.get_running_loop().create_task(later())
-
 
 
 class RoomConsumer(NumberedJsonConsumer):
@@ -297,56 +215,49 @@ class RoomConsumer(NumberedJsonConsumer):
     async def connect(self):
         self.open_connection()
         self.shown = None  # the room_seq of the last run message sent to this socket
-        self.session = None  # the instructor's run (built lazily)
-        self.session_seq = None
         self.group = None
-        self.playing = False
-        self.interval_ms = DEFAULT_INTERVAL_MS
-        self.play_task = None
         self.counted = False
+        self.run = None  # the instructor's copy of the run (roomrun.RoomRun), built lazily
         self.bucket = TokenBucket(settings.PLAYGROUND_WS_RATE_PER_SECOND,
                                   settings.PLAYGROUND_WS_RATE_BURST)
+        self.actions_per_token = max(1, settings.PLAYGROUND_WS_ACTIONS_PER_TOKEN)
         self.code = self.scope["url_route"]["kwargs"]["code"][:16]
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
         self.key = (query.get("key") or [None])[0]
         await self.accept()
-        room = await database_sync_to_async(_load)(self.code)
+        room = await database_sync_to_async(load_room)(self.code)
         if room is None:
             await self._send({"type": "error", "code": "unknown_room",
                               "message": f"no room {self.code!r}"})
             await self.close(code=CLOSE_UNKNOWN_ROOM)
             return
         self.key_hash = room.key_hash
+        self.protocol = room.protocol
         self.group = group_name(self.code)
         await self.channel_layer.group_add(self.group, self.channel_name)
-        async with self.lock:
-            await self._send_snapshot()
         if not self._instructor():
             self.counted = True
-            count = await database_sync_to_async(_count)(self.code, 1)
-            _announce_followers(self.channel_layer, self.code, count)
+            await follower_joined(self.channel_layer, self.code)
+        async with self.lock:
+            await self._send_snapshot()
 
     async def disconnect(self, code):
-        self.playing = False
-        if self.play_task is not None:
-            self.play_task.cancel()
+        # Auto-play is the room's, not this connection's: it goes on (roomrun.py).
         if self.group is None:
             return
         await self.channel_layer.group_discard(self.group, self.channel_name)
         if self.counted:
-            count = await database_sync_to_async(_count)(self.code, -1)
-            _announce_followers(self.channel_layer, self.code, count)
-
-    def _instructor(self):
-        """Checked on every message: does this connection hold the instructor's secret?"""
-        if not isinstance(self.key, str) or not self.key or len(self.key) > 200:
-            return False
-        return hmac.compare_digest(hash_key(self.key), self.key_hash)
-
-    # -- inbound -----------------------------------------------------------------------------
+            self.counted = False
+            await follower_left(self.channel_layer, self.code)
 
     def accepting(self):
         return self.group is not None  # an unknown room: the socket is closing
+
+    def _instructor(self):
+        """Checked on every message: does this connection hold the instructor's secret?"""
+        return key_matches_hash(self.key_hash, self.key)
+
+    # -- inbound (lock held) -----------------------------------------------------------------
 
     async def _dispatch(self, text):
         if not self.bucket.take():
@@ -368,128 +279,88 @@ class RoomConsumer(NumberedJsonConsumer):
             return
         if kind not in DRIVING:
             raise RequestError("unknown_type", f"unknown message type {str(kind)[:40]!r}")
+        if self.run is None:
+            self.run = RoomRun(self.code, self.channel_layer)
         if kind == "caption":
-            text_ = message.get("text")
-            if not isinstance(text_, str) or len(text_) > MAX_CAPTION:
+            caption = message.get("text")
+            if not isinstance(caption, str) or len(caption) > MAX_CAPTION:
                 raise RequestError("bad_field", f"'text' must be text of at most {MAX_CAPTION} "
                                    "characters")
-            await self._drive(lambda s: self._caption(s, text_))
+            await self.run.drive(lambda s, r: _caption(s, caption))
             return
         kind, fields = wire.parse(text)
-        await getattr(self, "on_" + kind)(**fields)
+        work = []
+        try:
+            await getattr(self, "on_" + kind)(work, **fields)
+        finally:
+            # Replaying a long run costs more than one message: charge for it.
+            self.bucket.charge(sum(work) // self.actions_per_token)
 
     # -- driving (instructor only, lock held) ------------------------------------------------
+    # Each intent is `run.drive(change, play=…)`: `change(session, run)` applies it to the
+    # room's run and returns the message every connection gets. `work` collects the actions
+    # each attempt replayed, for the rate limit.
 
-    async def _load_run(self):
-        """Make the instructor's session the room's current run (another instructor connection,
-        maybe on another process, may have moved it). Driving skips this while the session is
-        current: the conditional save in _drive notices when it is not."""
-        room = await database_sync_to_async(_load)(self.code)
-        if self.session is None or room.seq != self.session_seq:
-            self.session = await database_sync_to_async(RoomSession.from_room)(room)
-            self.session_seq = room.seq
+    async def on_start(self, work, protocol=None, **fields):
+        if protocol is not None and protocol != self.protocol:
+            raise RequestError("bad_field", f"the token holds a {protocol!r} run; this room "
+                               f"runs {self.protocol!r}")
 
-    async def _drive(self, change):
-        if self.session is None:
-            await self._load_run()
-        body = change(self.session)
-        seq = await database_sync_to_async(_save)(self.code, self.session_seq, self.session)
-        if seq is None:
-            # Another instructor connection (maybe on another process) moved the run since
-            # this session was built: apply the intent to the room's current run instead.
-            self.session = None
-            await self._load_run()
-            body = change(self.session)
-            seq = await database_sync_to_async(_save)(self.code, self.session_seq, self.session)
-            if seq is None:
-                self.session = None
-                raise RequestError("conflict", "the run changed meanwhile; try again")
-        self.session_seq = seq
-        kind = body.pop("type")
-        body = {"room_seq": seq, **body,
-                "caption": self.session.narration().get(str(self.session.cursor))}
-        # Encoded once here, not once per follower: each connection only adds type and seq.
-        text = json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-        await self.channel_layer.group_send(self.group, {"type": "room.run", "kind": kind,
-                                                         "room_seq": seq, "body": text[1:-1]})
-
-    def _caption(self, session, text):
-        captions = session.narration()
-        if text:
-            captions[str(session.cursor)] = text
-        else:
-            captions.pop(str(session.cursor), None)
-        session.captions = captions
-        return {"type": "caption", "step": session.cursor, "text": text}
-
-    def _frame(self, session, actions, events):
-        return session.frame_message(actions, events, self.playing)
-
-    async def on_start(self, protocol=None, **run):
-        self.playing = False
-
-        def start(s):
-            s.start(**run)
+        def start(s, r):
+            s.start(**fields)
+            work.append(s.work)
             preset = s.proto.presets.get(s.preset) if s.preset else None
             s.captions = {str(k): v for k, v in (preset or {}).get("narration", {}).items()}
             return s.snapshot_message(False)
 
-        await self._drive(start)
+        await self.run.drive(start, play=STOP)
 
-    async def on_action(self, action):
-        await self._drive(lambda s: self._frame(s, *s.apply(action)))
+    async def on_action(self, work, action):
+        def apply(s, r):
+            r.check_length()
+            return r.frame(s.apply(action))
 
-    async def on_step(self, count):
-        await self._drive(lambda s: self._frame(s, *s.step(count)))
+        await self.run.drive(apply)
 
-    async def on_back(self):
-        self.playing = False
-        await self._drive(lambda s: (s.back(), s.snapshot_message(False))[1])
+    async def on_step(self, work, count):
+        def step(s, r):
+            r.check_length()
+            taken = s.step(min(count, MAX_RUN - s.cursor))
+            work.append(s.work)
+            return r.frame(taken)
 
-    async def on_seek(self, step):
-        self.playing = False
-        await self._drive(lambda s: (s.seek(step), s.snapshot_message(False))[1])
+        await self.run.drive(step)
 
-    async def on_play(self, interval_ms=None):
+    async def on_back(self, work):
+        def back(s, r):
+            s.back()
+            work.append(s.work)
+            return s.snapshot_message(False)
+
+        await self.run.drive(back, play=STOP)
+
+    async def on_seek(self, work, step):
+        def seek(s, r):
+            s.seek(step)
+            work.append(s.work)
+            return s.snapshot_message(False)
+
+        await self.run.drive(seek, play=STOP)
+
+    async def on_play(self, work, interval_ms=None):
+        player = new_player_id()
+        play = {"playing": True, "player": player}
         if interval_ms is not None:
-            self.interval_ms = interval_ms
-        self.playing = True
-        if self.play_task is None or self.play_task.done():
-            self.play_task = asyncio.create_task(self._play_loop())
-        await self._send({"type": "playing", "playing": True, "interval_ms": self.interval_ms,
-                          "reason": "play"})
+            play["interval_ms"] = interval_ms
+        await self.run.drive(lambda s, r: r.playing_body("play"), play=play)
+        start_player(self.channel_layer, self.code, player)
 
-    async def on_pause(self):
-        self.playing = False
-        await self._send({"type": "playing", "playing": False,
-                          "interval_ms": self.interval_ms, "reason": "pause"})
+    async def on_pause(self, work):
+        await self.run.drive(lambda s, r: r.playing_body("pause"), play=STOP)
 
-    async def on_speed(self, interval_ms):
-        self.interval_ms = interval_ms
-        await self._send({"type": "playing", "playing": self.playing,
-                          "interval_ms": self.interval_ms, "reason": "speed"})
-
-    async def _play_loop(self):
-        try:
-            while self.playing:
-                await asyncio.sleep(self.interval_ms / 1000)
-                async with self.lock:
-                    if not self.playing or not self._instructor():
-                        break
-                    if self.session is None:
-                        await self._load_run()
-                    if self.session.quiescent:
-                        self.playing = False
-                        await self._send({"type": "playing", "playing": False,
-                                          "interval_ms": self.interval_ms,
-                                          "reason": "quiescent"})
-                        break
-                    await self._drive(lambda s: self._frame(s, *s.step(1)))
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("room auto-play failed")
-            self.playing = False
+    async def on_speed(self, work, interval_ms):
+        await self.run.drive(lambda s, r: r.playing_body("speed"),
+                             play={"interval_ms": interval_ms})
 
     # -- group messages (any process) --------------------------------------------------------
 
@@ -511,10 +382,41 @@ class RoomConsumer(NumberedJsonConsumer):
     # -- outbound (lock held) ----------------------------------------------------------------
 
     async def _send_snapshot(self):
-        room = await database_sync_to_async(_load)(self.code)
-        body = await database_sync_to_async(room_snapshot)(room)
-        body["room"] = {"code": room.code, "instructor": self._instructor(),
-                        "followers": room.followers}
-        body["caption"] = room.narration.get(str(room.cursor))
-        self.shown = room.seq
+        body = await database_sync_to_async(_snapshot_body)(self.code)
+        if body is None:
+            raise RequestError("unknown_room", f"no room {self.code!r}")
+        body["room"]["instructor"] = self._instructor()
+        self.shown = body["room_seq"]
         await self._send(body)
+
+
+STOP = {"playing": False, "player": ""}  # back, seek, start and pause end auto-play
+MAX_RUN = wire.MAX_ACTIONS
+
+
+def key_matches_hash(key_hash, key):
+    """Constant-time comparison of the hashes; any non-key is a follower."""
+    if not isinstance(key, str) or not key or len(key) > 200:
+        return False
+    return hmac.compare_digest(hash_key(key), key_hash)
+
+
+def _caption(session, text):
+    captions = session.narration()
+    if text:
+        captions[str(session.cursor)] = text
+    else:
+        captions.pop(str(session.cursor), None)
+    session.captions = captions
+    return {"type": "caption", "step": session.cursor, "text": text}
+
+
+def _snapshot_body(code):
+    """A connection's snapshot of the room's run, from the row (sync); None if it is gone."""
+    room = load_room(code)
+    if room is None:
+        return None
+    body = room_snapshot(room)
+    body["room"] = {"code": room.code, "followers": follower_total(code)}
+    body["caption"] = room.narration.get(str(room.cursor))
+    return body

@@ -85,6 +85,15 @@ if os.environ.get("DATABASE_URL"):
     DATABASES["default"] = dj_database_url.parse(
         os.environ["DATABASE_URL"], conn_max_age=60, conn_health_checks=True
     )
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Several Daphne processes may share the file (rooms, README "Scaling out"): readers do not
+    # block the writer (WAL), and a transaction takes the write lock up front and waits for it
+    # (IMMEDIATE, timeout) instead of failing at once with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    })
 
 # One process: the in-memory layer. Several processes (rooms shared across Daphne workers):
 # Redis pub/sub, which needs no polling and no per-channel keys.

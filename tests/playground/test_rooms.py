@@ -296,3 +296,137 @@ async def test_two_instructor_connections_take_turns_without_losing_a_step(aroom
     assert (await Room.objects.aget(pk=code)).cursor == 6
     for member in (page, presenter_view, follower):
         await member.close()
+
+
+# -- auto-play belongs to the room -----------------------------------------------------------
+
+
+async def receive_until(member, predicate, limit=200):
+    for _ in range(limit):
+        message = await member.receive_run()
+        if predicate(message):
+            return message
+    raise AssertionError("no such message")
+
+
+async def test_auto_play_goes_on_after_the_instructor_leaves_and_a_pause_from_another_instructor_connection_stops_it(aroom):
+    from playground import roomrun
+
+    code, key = aroom
+    teacher, _ = await join(code, key)
+    follower, _ = await join(code)
+    await teacher.send({"type": "play", "interval_ms": 50})
+    started = await follower.receive_run()
+    assert started["type"] == "playing" and started["playing"] is True
+    assert started["interval_ms"] == 50 and started["room_seq"] == 1
+    first = await follower.receive_run()
+    assert first["type"] == "frame" and first["playing"] is True and first["step"] == 1
+    await teacher.close()  # the instructor's page closes: the class keeps watching
+    frames = [await follower.receive_run() for _ in range(3)]
+    assert [f["step"] for f in frames] == [2, 3, 4]
+    late, snap = await join(code)
+    assert snap["playing"] is True and snap["interval_ms"] == 50
+    presenter_view, _ = await join(code, key)
+    await presenter_view.send({"type": "pause"})
+    paused = await receive_until(follower, lambda m: m["type"] == "playing")
+    assert paused["playing"] is False and paused["reason"] == "pause"
+    row = await Room.objects.aget(pk=code)
+    assert row.playing is False and row.player == "" and row.seq == paused["room_seq"]
+    for task in list(roomrun._players.values()):
+        await task  # the player saw the pause and ended
+    assert (await Room.objects.aget(pk=code)).seq == row.seq  # and took no further step
+    for member in (follower, late, presenter_view):
+        await member.close()
+
+
+async def test_a_second_play_takes_over_so_only_one_player_steps(aroom):
+    from playground import roomrun
+
+    code, key = aroom
+    teacher, _ = await join(code, key)
+    await teacher.send({"type": "play", "interval_ms": 50})
+    await receive_until(teacher, lambda m: m["type"] == "frame")
+    first_player = roomrun._players[code]
+    await teacher.send({"type": "play", "interval_ms": 50})
+    await receive_until(teacher, lambda m: m["type"] == "playing")
+    assert first_player.done() and roomrun._players[code] is not first_player
+    steps = [(await receive_until(teacher, lambda m: m["type"] == "frame"))["step"]
+             for _ in range(4)]
+    assert steps == sorted(set(steps)) and steps[-1] - steps[0] == 3  # one step at a time
+    await teacher.send({"type": "pause"})
+    await receive_until(teacher, lambda m: m["type"] == "playing" and not m["playing"])
+    await teacher.close()
+
+
+async def test_auto_play_stops_by_itself_when_the_run_is_quiescent(async_client):
+    from playground import roomrun
+
+    response = await async_client.post(
+        "/api/rooms", json.dumps({"scenario": {"protocol": "twopc", "config": {"participants": 2}}}),
+        content_type="application/json")
+    body = response.json()
+    code, key = body["code"], body["instructor_url"].split("?key=")[1]
+    teacher, _ = await join(code, key)
+    await teacher.send({"type": "play", "interval_ms": 50})
+    done = await receive_until(teacher, lambda m: m["type"] == "playing" and not m["playing"])
+    assert done["reason"] == "quiescent"
+    row = await Room.objects.aget(pk=code)
+    assert not row.playing and replay("twopc", row.variant, row.config, row.seed,
+                                      row.actions).enabled()  # the user may still act
+    assert code not in roomrun._players or roomrun._players[code].done()
+    await teacher.close()
+
+
+# -- starting from a share link's token ------------------------------------------------------
+
+
+async def test_the_instructor_starts_a_share_links_run_and_a_token_of_another_protocol_is_refused(aroom):
+    from protocols.scenario_link import encode, scenario
+
+    code, key = aroom
+    teacher, _ = await join(code, key)
+    follower, _ = await join(code)
+    sim = replay("twopc", "correct", {}, 4, [])
+    actions = [sim.auto_step()[0] for _ in range(6)]
+    await teacher.send({"type": "start",
+                        "token": encode(scenario("twopc", "correct", {}, 4, actions, 3))})
+    snap = await follower.receive_run()
+    assert snap["type"] == "snapshot" and snap["step"] == 3 and snap["run"]["seed"] == 4
+    assert len(snap["run"]["actions"]) == 6
+    assert (await teacher.receive_run())["room_seq"] == snap["room_seq"]
+    other = encode(scenario("lamport", "correct", {}, 0, [], 0))
+    await teacher.send({"type": "start", "token": other})
+    refused = await teacher.receive_run()
+    assert refused["type"] == "error" and refused["code"] == "bad_field"
+    assert "lamport" in refused["message"]
+    assert (await Room.objects.aget(pk=code)).seed == 4
+    await teacher.close()
+    await follower.close()
+
+
+# -- the follower count ----------------------------------------------------------------------
+
+
+async def test_the_follower_count_forgets_a_process_that_died(aroom):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from playground.models import RoomPresence
+
+    code, key = aroom
+    # A process that held 7 followers died 5 minutes ago without closing their sockets.
+    await RoomPresence.objects.acreate(room_id=code, process="gone:1:x", count=7,
+                                       seen=timezone.now() - timedelta(minutes=5))
+    # One that is alive (another Daphne) holds 2.
+    await RoomPresence.objects.acreate(room_id=code, process="alive:2:y", count=2,
+                                       seen=timezone.now())
+    a, snap = await join(code)
+    assert snap["room"]["followers"] == 3  # 2 over there + this one; the dead process's 7 not
+    teacher, snap = await join(code, key)
+    assert snap["room"]["followers"] == 3  # the instructor is no follower
+    await a.close()
+    presenter_view, snap = await join(code, key)
+    assert snap["room"]["followers"] == 2
+    for member in (teacher, presenter_view):
+        await member.close()

@@ -140,7 +140,31 @@ async def scenario(ports):
             message = await run_message(ws)
         assert message["type"] == "frame" and message["room_seq"] == steps + 4
 
-    for ws in [teacher, teacher2, back, *followers[:-1]]:
+    # Auto-play started on the first process goes on when that instructor leaves; a pause
+    # from the instructor's key on the second process stops it; the follower count is the
+    # sum over both processes.
+    await teacher.send({"type": "play", "interval_ms": 50})
+    await teacher.close()
+    watcher = followers[0]  # on the first process
+    seen = []
+    while len(seen) < 5:
+        message = await run_message(watcher)
+        if message["type"] == "frame":
+            assert message["playing"] is True
+            seen.append(message["room_seq"])
+    assert seen == list(range(seen[0], seen[0] + 5))
+    await teacher2.send({"type": "pause"})
+    message = await run_message(teacher2)
+    while not (message["type"] == "playing" and message["playing"] is False):
+        message = await run_message(teacher2)
+    paused_at = message["room_seq"]
+    await asyncio.sleep(0.5)  # ten play intervals: the player on the first process has stopped
+    snap_ws = await WebSocket.connect("127.0.0.1", ports[0], path)
+    snap = await run_message(snap_ws)
+    assert snap["room_seq"] == paused_at and snap["playing"] is False
+    assert snap["room"]["followers"] == 7  # 3 + 3 followers and `back`, on both, and this one
+
+    for ws in [teacher2, back, snap_ws, *followers[:-1]]:
         await ws.close()
 
 

@@ -1,0 +1,337 @@
+"""A room's run as the server processes share it (docs/rooms.md): the run, its broadcast
+sequence number and its auto-play state live in the Room row; any process may drive it.
+
+- `RoomRun` is one process's copy of the run: it applies a change, saves the run with the next
+  `room_seq` in one conditional UPDATE (so two drivers, on one process or two, can never take
+  the same number) and sends the resulting message to the channel-layer group `room.<code>`.
+- Auto-play belongs to the room, not to a connection: `play` starts a player task in the
+  process that received it and records its id in the row. The player keeps stepping when the
+  instructor's page closes or reconnects, and stops when the row says otherwise (pause from any
+  instructor connection on any process, a newer player, a quiescent run, the length cap).
+- Presence: each process keeps its own follower count per room in a RoomPresence row and
+  refreshes it while it holds followers; the room's count is the sum of the fresh rows, so a
+  process that dies stops being counted within PRESENCE_STALE_S.
+"""
+
+import asyncio
+import json
+import logging
+import os
+import secrets
+import socket
+from datetime import timedelta
+
+from channels.db import database_sync_to_async
+from django.db import IntegrityError
+from django.db.models import Sum
+from django.utils import timezone
+
+from protocols import registry
+
+from .models import Room, RoomPresence
+from .session import InternalError, PlaySession
+from .wire import MAX_ACTIONS, RequestError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_INTERVAL_MS = 400
+
+
+def group_name(code):
+    return f"room.{code}"
+
+
+class RoomSession(PlaySession):
+    """A PlaySession built from (and saved back to) a Room row; it also carries captions."""
+
+    @classmethod
+    def from_room(cls, room):
+        session = cls(registry.get(room.protocol))
+        session.start(variant=room.variant, config=room.config, seed=room.seed,
+                      actions=room.actions, cursor=room.cursor)
+        session.preset = room.preset or None
+        session.captions = dict(room.narration)
+        return session
+
+    def narration(self):
+        return dict(getattr(self, "captions", {}))
+
+
+def room_snapshot(room):
+    """The snapshot body (docs/websocket.md) of the room's run, with `room_seq` (sync)."""
+    body = RoomSession.from_room(room).snapshot_message(room.playing)
+    body["room_seq"] = room.seq
+    body["interval_ms"] = room.interval_ms
+    return body
+
+
+def load_room(code):
+    return Room.objects.filter(pk=code).first()
+
+
+def _save(code, expected_seq, session, play, owner):
+    """Save the run (and `play` fields) with the next room seq if nobody moved it since
+    `expected_seq` (and, for a player, if it still owns play); the new seq or None."""
+    rows = Room.objects.filter(pk=code, seq=expected_seq)
+    if owner is not None:
+        rows = rows.filter(player=owner, playing=True)
+    done = rows.update(
+        seq=expected_seq + 1, actions=list(session.timeline), cursor=session.cursor,
+        variant=session.variant, config=session.config, seed=session.seed,
+        preset=session.preset or "", narration=session.narration(), **play)
+    return expected_seq + 1 if done else None
+
+
+class Stopped(Exception):
+    """A player's turn is over: play was paused or taken over elsewhere (not an error)."""
+
+
+class RoomRun:
+    """One process's copy of a room's run, kept current by the conditional save."""
+
+    def __init__(self, code, layer):
+        self.code = code
+        self.layer = layer
+        self.session = None
+        self.seq = None
+        self.playing = False
+        self.interval_ms = DEFAULT_INTERVAL_MS
+        self.player = ""
+
+    async def load(self, force=False):
+        """Bring the session up to the row (rebuilt only if the room moved since)."""
+        room = await database_sync_to_async(load_room)(self.code)
+        if room is None:
+            raise RequestError("unknown_room", f"no room {self.code!r}")
+        if force or self.session is None or room.seq != self.seq:
+            self.session = await database_sync_to_async(RoomSession.from_room)(room)
+            self.seq = room.seq
+        self.playing, self.interval_ms, self.player = room.playing, room.interval_ms, room.player
+        return room
+
+    async def drive(self, change, play=None, owner=None):
+        """Apply `change(session, run)` -> message body, save it as the next room seq with the
+        `play` fields ({playing, interval_ms, player}, any of them), broadcast it; the seq.
+
+        If another driver moved the run meanwhile, the change is applied again to the room's
+        current run; a second miss is `conflict`. A player (`owner` = its id) raises Stopped
+        instead when it no longer owns play."""
+        play = dict(play or {})
+        for attempt in (0, 1):
+            if self.session is None or attempt:
+                await self.load(force=attempt == 1)
+                if owner is not None and (self.player != owner or not self.playing):
+                    raise Stopped()
+            before = (self.playing, self.interval_ms, self.player)
+            self.playing = play.get("playing", self.playing)
+            self.interval_ms = play.get("interval_ms", self.interval_ms)
+            self.player = play.get("player", self.player)
+            try:
+                body = change(self.session, self)
+            except Exception:
+                self.playing, self.interval_ms, self.player = before
+                raise
+            seq = await database_sync_to_async(_save)(self.code, self.seq, self.session, play,
+                                                      owner)
+            if seq is not None:
+                self.seq = seq
+                await self._broadcast(seq, body)
+                return seq
+            self.session = None  # someone else moved it: rebuild from the row and retry
+        raise RequestError("conflict", "the run changed meanwhile; try again")
+
+    async def _broadcast(self, seq, body):
+        kind = body.pop("type")
+        body = {"room_seq": seq, **body,
+                "caption": self.session.narration().get(str(self.session.cursor))}
+        # Encoded once here, not once per follower: each connection only adds type and seq.
+        text = json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        await self.layer.group_send(group_name(self.code), {
+            "type": "room.run", "kind": kind, "room_seq": seq, "body": text[1:-1]})
+
+    def playing_body(self, reason):
+        return {"type": "playing", "playing": self.playing, "interval_ms": self.interval_ms,
+                "reason": reason}
+
+    def frame(self, taken):
+        actions, events = taken
+        return self.session.frame_message(actions, events, self.playing)
+
+    def check_length(self, more=1):
+        if len(self.session.timeline[:self.session.cursor]) + more > MAX_ACTIONS:
+            raise RequestError("too_large", f"a room's run may hold at most {MAX_ACTIONS} "
+                               "actions")
+
+
+# -- auto-play -------------------------------------------------------------------------------
+
+_players = {}  # room code -> this process's player task
+
+
+def start_player(layer, code, player_id):
+    """Run the room's auto-play in this process (a newer player anywhere stops this one)."""
+    old = _players.pop(code, None)
+    if old is not None:
+        old.cancel()
+    task = asyncio.get_running_loop().create_task(_play(layer, code, player_id))
+    _players[code] = task
+    task.add_done_callback(lambda t: _players.pop(code, None) if _players.get(code) is t
+                           else None)
+    return task
+
+
+async def _play(layer, code, player_id):
+    run = RoomRun(code, layer)
+    try:
+        await run.load()
+        while run.playing and run.player == player_id:
+            await asyncio.sleep(run.interval_ms / 1000)
+            stop = "quiescent" if run.session.quiescent else None
+            if stop is None and run.session.cursor >= MAX_ACTIONS:
+                stop = "limit"
+            if stop:
+                await run.drive(lambda s, r: r.playing_body(stop),
+                                play={"playing": False, "player": ""}, owner=player_id)
+                return
+            await run.drive(lambda s, r: r.frame(s.step(1)), owner=player_id)
+    except (Stopped, asyncio.CancelledError):
+        pass
+    except (RequestError, InternalError) as exc:
+        log.warning("room %s: auto-play stopped: %s", code, getattr(exc, "message", exc))
+        await _stop_after_failure(run, player_id)
+    except Exception:
+        log.exception("room %s: auto-play failed", code)
+        await _stop_after_failure(run, player_id)
+
+
+async def _stop_after_failure(run, player_id):
+    try:
+        await run.drive(lambda s, r: r.playing_body("error"),
+                        play={"playing": False, "player": ""}, owner=player_id)
+    except Exception:
+        pass
+
+
+def new_player_id():
+    return secrets.token_hex(8)
+
+
+# -- presence --------------------------------------------------------------------------------
+
+PROCESS = f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
+PRESENCE_REFRESH_S = 10
+PRESENCE_STALE_S = 30
+FOLLOWERS_NOTICE_S = 1.0
+
+_local = {}       # room code -> followers connected to this process
+_announced = {}   # room code -> the count last sent to the group from this process
+_pending = {}     # room code -> the latest count waiting for its (once a second) notice
+_refresher = None
+
+
+def _fresh(now):
+    return now - timedelta(seconds=PRESENCE_STALE_S)
+
+
+def follower_total(code, now=None):
+    """The room's follower count: the sum over processes that reported recently (sync)."""
+    now = now or timezone.now()
+    total = RoomPresence.objects.filter(room_id=code, seen__gte=_fresh(now)).aggregate(
+        n=Sum("count"))["n"]
+    return total or 0
+
+
+def _report(code):
+    """Write this process's follower count for the room (read at execution time, so reports
+    queued in any order end with the latest); the room's total (sync)."""
+    now = timezone.now()
+    count = _local.get(code, 0)
+    if count:
+        # Single statements (no read-then-write transaction), so SQLite shared by several
+        # processes never has to upgrade a read lock: this process alone writes its row.
+        mine = RoomPresence.objects.filter(room_id=code, process=PROCESS)
+        if not mine.update(count=count, seen=now):
+            try:
+                RoomPresence.objects.create(room_id=code, process=PROCESS, count=count, seen=now)
+            except IntegrityError:  # the room is gone (or, impossibly, the row appeared)
+                pass
+    else:
+        RoomPresence.objects.filter(room_id=code, process=PROCESS).delete()
+    return follower_total(code, now)
+
+
+def _refresh(codes):
+    """Keep this process's rows fresh, forget dead processes' rows; {code: total} (sync)."""
+    now = timezone.now()
+    RoomPresence.objects.filter(process=PROCESS, room_id__in=codes).update(seen=now)
+    RoomPresence.objects.filter(seen__lt=_fresh(now)).delete()
+    return {code: follower_total(code, now) for code in codes}
+
+
+async def follower_joined(layer, code):
+    _local[code] = _local.get(code, 0) + 1
+    _ensure_refresher(layer)
+    await _report_and_announce(layer, code)
+
+
+async def follower_left(layer, code):
+    _local[code] = max(0, _local.get(code, 0) - 1)
+    if not _local[code]:
+        del _local[code]
+    await _report_and_announce(layer, code)
+    if not _local and _refresher is not None:
+        _refresher.cancel()
+
+
+async def _report_and_announce(layer, code):
+    """The count is a courtesy: a database hiccup must not cost a follower its connection."""
+    try:
+        total = await database_sync_to_async(_report)(code)
+    except Exception:
+        log.exception("could not record room presence")
+        return
+    _announce(layer, code, total)
+
+
+def _announce(layer, code, count):
+    """Send the room's follower count to the group at most once a second per process: a class
+    joining at once would otherwise cost (followers x followers) messages."""
+    pending = code in _pending
+    _pending[code] = count
+    if pending:
+        return
+
+    async def later():
+        try:
+            await asyncio.sleep(FOLLOWERS_NOTICE_S)
+        finally:
+            latest = _pending.pop(code, count)
+        _announced[code] = latest
+        try:
+            await layer.group_send(group_name(code), {"type": "room.followers", "count": latest})
+        except Exception:
+            log.exception("could not announce the follower count")
+
+    asyncio.get_running_loop().create_task(later())
+
+
+def _ensure_refresher(layer):
+    global _refresher
+    if _refresher is None or _refresher.done():
+        _refresher = asyncio.get_running_loop().create_task(_refresh_loop(layer))
+
+
+async def _refresh_loop(layer):
+    """While this process holds followers: refresh its presence rows, and announce a room's
+    count when it changed without a join or leave here (another process died, say)."""
+    while _local:
+        await asyncio.sleep(PRESENCE_REFRESH_S)
+        codes = list(_local)
+        try:
+            totals = await database_sync_to_async(_refresh)(codes)
+        except Exception:
+            log.exception("could not refresh room presence")
+            continue
+        for code, total in totals.items():
+            if _announced.get(code) != total and code not in _pending:
+                _announce(layer, code, total)
