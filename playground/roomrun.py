@@ -57,12 +57,74 @@ class RoomSession(PlaySession):
         return dict(getattr(self, "captions", {}))
 
 
-def room_snapshot(room):
-    """The snapshot body (docs/websocket.md) of the room's run, with `room_seq` (sync)."""
-    body = RoomSession.from_room(room).snapshot_message(room.playing)
-    body["room_seq"] = room.seq
-    body["interval_ms"] = room.interval_ms
-    return body
+    def copy(self):
+        """An independent session at the same point (checkpoints are shared: never mutated)."""
+        twin = RoomSession(self.proto)
+        twin.variant, twin.config, twin.seed = self.variant, self.config, self.seed
+        twin.timeline = list(self.timeline)
+        twin.preset = self.preset
+        twin.captions = self.narration()
+        twin.checkpoints = dict(self.checkpoints)
+        twin.sim = self.sim.clone()
+        return twin
+
+
+# -- snapshots, cached per process -------------------------------------------------------------
+# Every connection that joins or falls behind gets a snapshot of the room's run. Replaying a
+# long run costs (a 9,000-step election: ~0.8 s, a 3 MB message), so each process keeps the
+# latest session per room and the encoded snapshot per room seq: a class joining at once costs
+# one replay, and a newer seq only applies the actions that were added since.
+# Only touched from the database thread (database_sync_to_async is thread-sensitive).
+
+SNAPSHOT_CACHE_ROOMS = 32
+_snapshots = {}  # code -> (room seq, RoomSession at the row's cursor, encoded members)
+
+
+def _advance(session, room):
+    """`session` moved to the row's run if the row only added to its timeline, else rebuilt."""
+    if (session is not None and session.proto.name == room.protocol
+            and (session.variant, session.config, session.seed)
+            == (room.variant, room.config, room.seed)
+            and len(room.actions) >= len(session.timeline)
+            and room.actions[:len(session.timeline)] == session.timeline):
+        try:
+            session.timeline = list(room.actions)
+            session.seek(room.cursor)
+            session.preset = room.preset or None
+            session.captions = dict(room.narration)
+            return session
+        except Exception:
+            log.warning("room %s: rebuilding the cached run", room.code, exc_info=True)
+    return RoomSession.from_room(room)
+
+
+def cached_session(room):
+    """The room's run at its cursor, from this process's cache (sync; do not mutate it)."""
+    entry = _snapshots.pop(room.code, None)
+    if entry is not None and entry[0] == room.seq:
+        _snapshots[room.code] = entry
+        return entry[1]
+    session = _advance(entry[1] if entry else None, room)
+    _snapshots[room.code] = (room.seq, session, None)
+    while len(_snapshots) > SNAPSHOT_CACHE_ROOMS:
+        _snapshots.pop(next(iter(_snapshots)))
+    return session
+
+
+def snapshot_members(room):
+    """The snapshot (docs/websocket.md) of the room's run, with `room_seq`, `interval_ms` and
+    the caption, as JSON object members without the braces, encoded once per room seq (sync)."""
+    session = cached_session(room)
+    seq, _, text = _snapshots[room.code]
+    if text is None:
+        body = session.snapshot_message(room.playing)
+        body.pop("type")
+        body.update(room_seq=room.seq, interval_ms=room.interval_ms,
+                    caption=room.narration.get(str(room.cursor)))
+        text = json.dumps(body, separators=(",", ":"), ensure_ascii=False,
+                          allow_nan=False)[1:-1]
+        _snapshots[room.code] = (seq, session, text)
+    return text
 
 
 def load_room(code):
@@ -104,7 +166,8 @@ class RoomRun:
         if room is None:
             raise RequestError("unknown_room", f"no room {self.code!r}")
         if force or self.session is None or room.seq != self.seq:
-            self.session = await database_sync_to_async(RoomSession.from_room)(room)
+            self.session = await database_sync_to_async(
+                lambda: cached_session(room).copy())()
             self.seq = room.seq
         self.playing, self.interval_ms, self.player = room.playing, room.interval_ms, room.player
         return room

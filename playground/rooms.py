@@ -38,7 +38,7 @@ from . import wire
 from .models import ID_ALPHABET, Room, Scenario
 from .ratelimit import TokenBucket
 from .roomrun import (RoomRun, follower_joined, follower_left, follower_total, group_name,
-                      load_room, new_player_id, room_snapshot, start_player)
+                      load_room, new_player_id, snapshot_members, start_player)
 from .wire import RequestError
 from .wsbase import NumberedJsonConsumer
 
@@ -382,12 +382,13 @@ class RoomConsumer(NumberedJsonConsumer):
     # -- outbound (lock held) ----------------------------------------------------------------
 
     async def _send_snapshot(self):
-        body = await database_sync_to_async(_snapshot_body)(self.code)
-        if body is None:
+        found = await database_sync_to_async(_snapshot)(self.code)
+        if found is None:
             raise RequestError("unknown_room", f"no room {self.code!r}")
-        body["room"]["instructor"] = self._instructor()
-        self.shown = body["room_seq"]
-        await self._send(body)
+        room_seq, followers, members = found
+        room = {"code": self.code, "instructor": self._instructor(), "followers": followers}
+        self.shown = room_seq
+        await self._send_encoded("snapshot", f'"room":{json.dumps(room)},{members}')
 
 
 STOP = {"playing": False, "player": ""}  # back, seek, start and pause end auto-play
@@ -411,12 +412,10 @@ def _caption(session, text):
     return {"type": "caption", "step": session.cursor, "text": text}
 
 
-def _snapshot_body(code):
-    """A connection's snapshot of the room's run, from the row (sync); None if it is gone."""
+def _snapshot(code):
+    """(room seq, follower count, encoded snapshot members) of the room's run (sync); None if
+    the room is gone."""
     room = load_room(code)
     if room is None:
         return None
-    body = room_snapshot(room)
-    body["room"] = {"code": room.code, "followers": follower_total(code)}
-    body["caption"] = room.narration.get(str(room.cursor))
-    return body
+    return room.seq, follower_total(code), snapshot_members(room)

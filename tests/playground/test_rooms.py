@@ -430,3 +430,77 @@ async def test_the_follower_count_forgets_a_process_that_died(aroom):
     assert snap["room"]["followers"] == 2
     for member in (teacher, presenter_view):
         await member.close()
+
+
+# -- snapshots come from a per-process cache, advanced incrementally -------------------------
+
+
+async def test_cached_snapshots_match_a_fresh_replay_through_steps_back_branches_and_seeks(aroom):
+    from playground import roomrun
+
+    code, key = aroom
+    teacher, _ = await join(code, key)
+    intents = [{"type": "step", "count": 3}, {"type": "back"}, {"type": "step", "count": 2},
+               {"type": "seek", "step": 1}, {"type": "step", "count": 4},
+               {"type": "action", "action": {"type": "crash", "node": "coord"}},
+               {"type": "caption", "text": "crashed"}, {"type": "seek", "step": 0},
+               {"type": "seek", "step": 5}, {"type": "seek", "step": 2},
+               {"type": "action", "action": {"type": "crash", "node": "coord"}},
+               {"type": "step", "count": 2}]
+    sessions = []
+    for intent in intents:
+        await teacher.send(intent)
+        reply = await teacher.receive_run()
+        assert reply["type"] != "error", reply
+        watcher, snap = await join(code)
+        row = await Room.objects.aget(pk=code)
+        if not any(roomrun._snapshots[code][1] is known for known in sessions):
+            sessions.append(roomrun._snapshots[code][1])
+        expected = replay("twopc", row.variant, row.config, row.seed, row.actions[:row.cursor])
+        assert snap["room_seq"] == row.seq and snap["step"] == row.cursor
+        assert snap["state"]["trace_hash"] == expected.snapshot()["trace_hash"]
+        assert snap["trace"] == expected.trace and snap["run"]["actions"] == row.actions
+        assert snap["caption"] == row.narration.get(str(row.cursor))
+        await watcher.close()
+    # Steps, backs, seeks and an action at the end advanced one cached session; only the
+    # branch (a crash at step 2, where the timeline had a delivery) built a new one.
+    assert len(sessions) == 2
+    await teacher.close()
+
+
+async def test_a_rooms_run_stops_at_the_action_cap(db):
+    from playground.rooms import hash_key
+    from playground.wire import MAX_ACTIONS
+
+    sim = replay("election", "correct", {}, 0, [])
+    actions = [sim.auto_step()[0] for _ in range(MAX_ACTIONS - 1)]
+    await Room.objects.acreate(code="capcapcapc", key_hash=hash_key("k"), protocol="election",
+                               variant="correct", config={}, seed=0, actions=actions,
+                               cursor=len(actions))
+    teacher, snap = await join("capcapcapc", "k")
+    assert snap["step"] == MAX_ACTIONS - 1
+    await teacher.send({"type": "step", "count": 5})
+    frame = await teacher.receive_run()
+    assert frame["type"] == "frame" and frame["step"] == MAX_ACTIONS  # one step, up to the cap
+    await teacher.send({"type": "step"})
+    refused = await teacher.receive_run()
+    assert refused["type"] == "error" and refused["code"] == "too_large"
+    assert (await Room.objects.aget(pk="capcapcapc")).cursor == MAX_ACTIONS
+    await teacher.close()
+
+
+def test_presence_refresh_keeps_this_process_and_forgets_dead_ones(db, client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from playground import roomrun
+    from playground.models import RoomPresence
+
+    code = create_room(client, {"protocol": "twopc"}).json()["code"]
+    old = timezone.now() - timedelta(seconds=roomrun.PRESENCE_STALE_S + 5)
+    RoomPresence.objects.create(room_id=code, process=roomrun.PROCESS, count=4, seen=old)
+    RoomPresence.objects.create(room_id=code, process="dead:1:z", count=9, seen=old)
+    assert roomrun.follower_total(code) == 0  # both look stale before the refresh
+    assert roomrun._refresh([code]) == {code: 4}
+    assert list(RoomPresence.objects.values_list("process", flat=True)) == [roomrun.PROCESS]
