@@ -3,7 +3,7 @@
 at a fixed rate. For each step: the time from the instructor sending it until *every* follower
 has its frame; p50 / p99 over the steps, and how many (follower, step) frames never arrived.
 
-    python bench/rooms.py [--seconds 5] [--workloads 100x20,300x10]
+    python bench/rooms.py [--seconds 20] [--workloads 100x20,300x10]
 
 Goal (docs/rooms.md): p99 <= 50 ms for 100 followers at 20 steps/s, <= 150 ms for 300 at
 10 steps/s, zero missing. Not a test: numbers depend on the machine (2 shared cores here).
@@ -70,7 +70,8 @@ async def workload(ports, followers_n, rate, seconds):
         await ws.recv(timeout=30)  # the catch-up snapshot
         followers.append(Follower(ws))
     tasks = [asyncio.create_task(f.listen()) for f in followers]
-    drain = asyncio.create_task(Follower(teacher).listen())
+    echo = Follower(teacher)  # the instructor's own copy: server time, before the fan-out
+    drain = asyncio.create_task(echo.listen())
     await asyncio.sleep(1.5)  # subscriptions settle; the joins' follower-count notice passes
     steps = int(rate * seconds)
     sent = {}
@@ -92,17 +93,23 @@ async def workload(ports, followers_n, rate, seconds):
         task.cancel()
     for ws in [teacher] + [f.ws for f in followers]:
         await ws.close()
+    echoes = sorted((echo.arrived[seq] - at) * 1000 for seq, at in sent.items()
+                    if seq in echo.arrived)
     latencies.sort()
-    p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] if latencies else float("nan")  # noqa: E731
+
+    def p(q, values=latencies):
+        return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
+
     print(f"{followers_n} followers over 2 processes, {rate} steps/s for {seconds} s "
           f"({steps} steps): until every follower has the step p50 {p(0.5):.1f} ms, "
           f"p99 {p(0.99):.1f} ms, max {latencies[-1] if latencies else float('nan'):.1f} ms; "
-          f"missing {missing} of {steps * followers_n} frames", flush=True)
+          f"missing {missing} of {steps * followers_n} frames; the instructor's own frame "
+          f"p50 {p(0.5, echoes):.1f} ms, p99 {p(0.99, echoes):.1f} ms", flush=True)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--workloads", default="100x20,300x10",
                         help="comma-separated FOLLOWERSxSTEPS_PER_SECOND")
     args = parser.parse_args()

@@ -209,8 +209,9 @@ class RoomConsumer(NumberedJsonConsumer):
     """ws/room/<code>/: the instructor drives (per message, with the secret), followers watch."""
 
     # Broadcast run frames and follower counts touch no database (wsbase.py): a class of
-    # followers would otherwise queue one thread hop each per frame.
-    NO_DATABASE = frozenset({"room.run", "room.followers"})
+    # followers would otherwise queue one thread hop each per frame. Inbound intents reach it
+    # only through database_sync_to_async, which cleans up connections itself.
+    NO_DATABASE = frozenset({"room.run", "room.followers", "websocket.receive"})
 
     async def connect(self):
         self.open_connection()
