@@ -5,9 +5,11 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
-# Daphne's own cap on an inbound WebSocket message, above the consumer's 64 KiB limit so
-# that oversized messages up to this size get an error frame instead of a dropped socket.
-WS_MAX_BYTES ?= 262144
+# Daphne (Autobahn) applies one cap to WebSocket messages both ways. Outbound, a snapshot of a
+# long run is large (the 10,000-action cap: about 3.2 MiB for election), so the cap is 16 MiB;
+# inbound, the consumer refuses anything over 64 KiB with an error frame before parsing it.
+# Tests start Daphne with the same value (tests/playground/test_settings_env.py DAPHNE_LIMITS).
+WS_MAX_BYTES ?= 16777216
 
 .PHONY: run test bench check clean-venv
 

@@ -199,7 +199,17 @@ def fork(request, code):
     room = _room_or_404(code)
     scen = link_scenario(room.protocol, room.variant, room.config, room.seed, room.actions,
                          room.cursor)
-    return HttpResponseRedirect(share_path(scen))
+    try:
+        return HttpResponseRedirect(share_path(scen))
+    except LinkError:
+        # Too long for a URL: save it as a short link (a private id nobody else knows).
+        from .scenarios import _client_ip
+
+        row = Scenario.objects.create(
+            protocol=room.protocol, variant=room.variant, config=room.config, seed=room.seed,
+            actions=room.actions, cursor=room.cursor, title=f"Fork of room {room.code}",
+            creator_ip=_client_ip(request))
+        return HttpResponseRedirect(row.get_absolute_url())
 
 
 # -- WebSocket -------------------------------------------------------------------------------

@@ -15,12 +15,13 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from protocols import registry
 from protocols.export import mermaid, trace_document
 from protocols.kernel import ConfigError, InvalidAction, Simulation
-from protocols.scenario_link import LinkError, decode, encode, scenario as link_scenario
+from protocols.scenario_link import (MAX_MESSAGE_TOKEN_CHARS, MAX_TOKEN_CHARS, LinkError,
+                                     decode, encode, scenario as link_scenario)
 
 from .models import Scenario
 
@@ -158,8 +159,11 @@ def _clean_narration(value):
 
 def _scenario_body(row, request=None):
     scen = row.link_scenario()
-    share = f"/play/{row.protocol}/?s={encode(scen)}"
     url = row.get_absolute_url()
+    try:
+        share = f"/play/{row.protocol}/?s={encode(scen)}"
+    except LinkError:
+        share = url  # too long for a URL: the short link is the only link
     if request is not None:
         share, url = request.build_absolute_uri(share), request.build_absolute_uri(url)
     return {"id": row.id, "url": url, "share_url": share, "protocol": row.protocol,
@@ -235,9 +239,24 @@ def api_scenario(request, scenario_id):
 # -- exports ---------------------------------------------------------------------------------
 
 def _export_sim(request):
-    token = request.GET.get("s", "")
+    """The run to export: `?s=<token>` (GET), or a body `{"s": <token>}` (POST) for runs too
+    long for a URL (a message-sized token, as the play socket's `start` takes)."""
+    max_chars = MAX_TOKEN_CHARS
+    if request.method == "POST":
+        cap = settings.PLAYGROUND_API_MAX_BODY_BYTES
+        if len(request.body) > cap:
+            return None, None, _json_error(413, "too_large", f"the body may be at most {cap} "
+                                           "bytes")
+        try:
+            body = json.loads(request.body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            return None, None, _json_error(400, "bad_json", "the body is not valid JSON")
+        token = body.get("s", "") if isinstance(body, dict) else ""
+        max_chars = MAX_MESSAGE_TOKEN_CHARS
+    else:
+        token = request.GET.get("s", "")
     try:
-        scen = decode(token)
+        scen = decode(token, max_chars=max_chars)
         sim, scen, problem = replay_faithfully(scen)
     except LinkError as exc:
         return None, None, _json_error(400, "bad_link", exc.message)
@@ -248,7 +267,8 @@ def _export_sim(request):
     return sim, scen, None
 
 
-@require_safe
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
 def export_mermaid(request):
     sim, _, error = _export_sim(request)
     if error:
@@ -258,7 +278,8 @@ def export_mermaid(request):
     return response
 
 
-@require_safe
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
 def export_trace(request):
     sim, scen, error = _export_sim(request)
     if error:

@@ -78,7 +78,8 @@ def _start_token(message):
     if clash:
         raise RequestError("bad_field", f"'token' brings its own run; do not send {clash[0]!r} with it")
     try:
-        scen = scenario_link.decode(token)
+        # Inside a message a token may be longer than a URL's: a long run resumes this way.
+        scen = scenario_link.decode(token, max_chars=scenario_link.MAX_MESSAGE_TOKEN_CHARS)
     except scenario_link.LinkError as exc:
         raise RequestError("bad_link", exc.message) from None
     if len(scen["actions"]) > MAX_ACTIONS:

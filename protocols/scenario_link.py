@@ -16,6 +16,9 @@ import zlib
 VERSION = 1
 FIELDS = ("v", "protocol", "variant", "config", "seed", "actions", "cursor")
 MAX_TOKEN_CHARS = 16_000        # well inside what browsers and servers accept in a URL
+# A token may also travel inside a WebSocket `start` message (whose cap is 64 KiB): a run too
+# long for a URL (10,000 election steps make ~34,000 characters) still fits there.
+MAX_MESSAGE_TOKEN_CHARS = 60_000
 MAX_JSON_BYTES = 512 * 1024     # what a token may decompress to (a zip bomb stops here)
 MAX_ACTIONS = 20_000
 MAX_SEED = 2**63 - 1
@@ -78,28 +81,29 @@ def scenario(protocol, variant, config, seed, actions, cursor=None):
                      "cursor": len(actions) if cursor is None else cursor})
 
 
-def encode(value):
+def encode(value, max_chars=MAX_TOKEN_CHARS):
     """The token for a scenario dict (see scenario()). LinkError if it is malformed or the
-    token would exceed MAX_TOKEN_CHARS."""
+    token would exceed `max_chars` (a URL's MAX_TOKEN_CHARS unless told otherwise)."""
     text = _canonical(validate(value)).encode()
     if len(text) > MAX_JSON_BYTES:
         raise LinkError(f"the scenario is too large for a link ({len(text)} bytes of JSON; at "
                         f"most {MAX_JSON_BYTES})")
     token = base64.urlsafe_b64encode(zlib.compress(text, 9)).rstrip(b"=").decode("ascii")
-    if len(token) > MAX_TOKEN_CHARS:
+    if len(token) > max_chars:
         raise LinkError(f"the scenario is too large for a link ({len(token)} characters; at "
-                        f"most {MAX_TOKEN_CHARS})")
+                        f"most {max_chars})")
     return token
 
 
-def decode(token):
+def decode(token, max_chars=MAX_TOKEN_CHARS):
     """The scenario dict a token carries. LinkError saying what is wrong with a tampered,
-    truncated or oversized token."""
+    truncated or oversized token (longer than `max_chars`: a URL's MAX_TOKEN_CHARS unless
+    told otherwise)."""
     if not isinstance(token, str) or not token:
         raise LinkError("the link carries no scenario")
-    if len(token) > MAX_TOKEN_CHARS:
+    if len(token) > max_chars:
         raise LinkError(f"the link is too long ({len(token)} characters; at most "
-                        f"{MAX_TOKEN_CHARS})")
+                        f"{max_chars})")
     if not _TOKEN.fullmatch(token):
         raise LinkError("the link's scenario contains characters that URL-safe base64 does "
                         "not use")

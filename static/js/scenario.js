@@ -29,6 +29,9 @@ function base64url(bytes) {
   return btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
+/** The longest token a link may carry in its URL (protocols/scenario_link.py MAX_TOKEN_CHARS). */
+export const MAX_LINK_TOKEN = 16_000;
+
 /** The share token of a scenario dict. */
 export async function encodeScenario(scenario) {
   const data = new TextEncoder().encode(JSON.stringify(scenario));
@@ -251,6 +254,17 @@ export class ScenarioTools {
     }
     // The run as the page opened it keeps its address (a short link, a preset, a fresh page).
     if (token === await this.baseline) return;
+    if (token.length > MAX_LINK_TOKEN) {
+      // The server refuses links this long: keep the last address that fits, and say so once.
+      if (!this.warnedLong) {
+        this.warnedLong = true;
+        this.toasts.show("This run is too long for the address bar",
+          "A reload would reopen an earlier step. Share → Save short link keeps the whole run.",
+          { tone: "warn", timeoutMs: 10_000 });
+      }
+      return;
+    }
+    this.warnedLong = false;
     const run = this.copy.run;
     const url = run.preset && this.copy.presetScript === JSON.stringify(run.actions || [])
       ? `/play/${this.protocol.name}/?preset=${encodeURIComponent(run.preset)}&cursor=${this.copy.step}`
@@ -268,7 +282,14 @@ export class ScenarioTools {
     this.sharePanel.hidden = !show;
     this.shareBtn.setAttribute("aria-expanded", String(show));
     if (!show || !this.copy.run) return;
-    this.shareUrl.value = `${location.origin}/play/${this.protocol.name}/?s=${await this.token()}`;
+    const token = await this.token();
+    if (token.length > MAX_LINK_TOKEN) {
+      // Too long for a URL (the server refuses such links): only a short link can carry it.
+      this.shareUrl.value = "";
+      this.shareUrl.placeholder = `This run is too long for a link (${token.length.toLocaleString("en")} characters): save a short link below`;
+    } else {
+      this.shareUrl.value = `${location.origin}/play/${this.protocol.name}/?s=${token}`;
+    }
     this.noteInput.placeholder = `A remark shown at step ${this.copy.step} (optional)`;
     this.shortUrl.hidden = true;
   }
@@ -317,7 +338,12 @@ export class ScenarioTools {
     }
     const path = what === "mermaid" ? "mermaid" : "trace";
     try {
-      const response = await fetch(`/api/export/${path}?s=${await this.token()}`);
+      const token = await this.token();
+      // A run too long for a URL goes in the body instead (docs/api.md).
+      const response = token.length > MAX_LINK_TOKEN
+        ? await fetch(`/api/export/${path}`, { method: "POST", headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ s: token }) })
+        : await fetch(`/api/export/${path}?s=${token}`);
       const text = await response.text();
       if (!response.ok) throw new Error(text);
       if (what === "mermaid") download(`${name}.mmd`, text, "text/plain");

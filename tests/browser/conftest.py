@@ -14,6 +14,8 @@ import urllib.request
 import pytest
 from playwright.sync_api import sync_playwright
 
+from tests.playground.test_settings_env import DAPHNE_LIMITS
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -72,7 +74,8 @@ def play_server(tmp_path_factory):
     log_path = workdir / "daphne.log"
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
-            [_daphne(), "-b", "127.0.0.1", "-p", str(port), "playground.asgi:application"],
+            [_daphne(), "-b", "127.0.0.1", "-p", str(port), *DAPHNE_LIMITS,
+             "playground.asgi:application"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
     base = f"http://127.0.0.1:{port}"

@@ -8,6 +8,8 @@ import sys
 import pytest
 from playwright.sync_api import expect
 
+from tests.playground.test_settings_env import DAPHNE_LIMITS
+
 from .conftest import ROOT, _daphne, _free_port, _wait_until_up
 from .playground_page import PlaygroundPage
 
@@ -29,7 +31,8 @@ class Server:
     def start(self):
         with open(self.log_path, "a") as log:
             self.proc = subprocess.Popen(
-                [_daphne(), "-b", "127.0.0.1", "-p", str(self.port), "playground.asgi:application"],
+                [_daphne(), "-b", "127.0.0.1", "-p", str(self.port), *DAPHNE_LIMITS,
+                 "playground.asgi:application"],
                 cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         _wait_until_up(f"{self.base}/healthz", self.proc, self.log_path)
 

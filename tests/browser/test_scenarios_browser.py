@@ -188,3 +188,32 @@ def test_a_long_run_opens_from_its_link_and_resumes_after_a_reconnect(page, play
     play.wait_step(2500)
     assert play.trace_hash() == at_cursor.trace_hash
     assert page_errors == []
+
+
+def test_a_run_too_long_for_a_link_opens_from_its_short_link_and_says_why_there_is_no_link(page, play_server, page_errors):
+    import urllib.request
+
+    from protocols import registry
+    from protocols.kernel import Simulation
+
+    sim = Simulation(registry.get("election"), seed=2)
+    sim.run(6000)
+    request = urllib.request.Request(
+        f"{play_server}/api/scenarios", method="POST", headers={"Content-Type": "application/json"},
+        data=json.dumps({"protocol": "election", "seed": 2, "actions": sim.actions,
+                         "cursor": 5800}).encode())
+    body = json.loads(urllib.request.urlopen(request, timeout=30).read())
+    assert body["share_url"] == body["url"]
+    play = PlaygroundPage(page, play_server, protocol="election")
+    page.goto(body["url"])
+    play.wait_connected()
+    play.wait_step(5800)  # the page resumed it with a message-sized token (over 16,000 chars)
+    expect(page.locator("#step-counter")).to_have_text("5800 / 6000")
+    page.click("#share")
+    expect(page.locator("#share-url")).to_have_attribute("placeholder", re.compile("too long for a link"))
+    expect(page.locator("#share-url")).to_have_value("")
+    page.locator("#scrubber").fill("5900")  # a new cursor: the address bar cannot hold it
+    play.wait_step(5900)
+    expect(page.locator(".toast", has_text="too long for the address bar")).to_be_visible()
+    assert "/s/" in page.url
+    assert page_errors == []

@@ -504,3 +504,18 @@ def test_presence_refresh_keeps_this_process_and_forgets_dead_ones(db, client):
     assert roomrun.follower_total(code) == 0  # both look stale before the refresh
     assert roomrun._refresh([code]) == {code: 4}
     assert list(RoomPresence.objects.values_list("process", flat=True)) == [roomrun.PROCESS]
+
+
+def test_forking_a_room_whose_run_is_too_long_for_a_link_opens_a_short_link(client):
+    from playground.models import Scenario
+    from playground.rooms import hash_key
+
+    sim = replay("election", "correct", {}, 0, [])
+    actions = [sim.auto_step()[0] for _ in range(6000)]
+    Room.objects.create(code="longlonglo", key_hash=hash_key("k"), protocol="election",
+                        variant="correct", config={}, seed=0, actions=actions, cursor=5500)
+    response = client.get("/room/longlonglo/fork")
+    assert response.status_code == 302 and response["Location"].startswith("/s/")
+    row = Scenario.objects.get(pk=response["Location"][3:])
+    assert row.actions == actions and row.cursor == 5500
+    assert client.get(response["Location"]).status_code == 200

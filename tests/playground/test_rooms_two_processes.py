@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.playground.test_settings_env import (  # noqa: F401  (redis_url is a fixture)
+    DAPHNE_LIMITS,
     django_process_env,
     free_port,
     redis_url,
@@ -28,7 +29,7 @@ CONFIG = {"transactions": 5, "participants": 5}
 
 def start_daphne(env, port, log_path):
     log = open(log_path, "w")
-    proc = subprocess.Popen([str(DAPHNE), "-b", "127.0.0.1", "-p", str(port),
+    proc = subprocess.Popen([str(DAPHNE), "-b", "127.0.0.1", "-p", str(port), *DAPHNE_LIMITS,
                              "playground.asgi:application"],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30

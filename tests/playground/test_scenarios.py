@@ -257,3 +257,32 @@ def test_forking_in_the_past_cuts_the_future_and_the_checkpoints_after_it(monkey
     session.seek(len(session.timeline))
     plain = replay("twopc", session.variant, session.config, 2, session.timeline)
     assert session.sim.trace_hash == plain.trace_hash
+
+
+# -- runs too long for a URL ----------------------------------------------------------------
+
+
+def test_a_run_too_long_for_a_link_saves_as_a_short_link_and_exports_by_post(client):
+    from protocols.scenario_link import MAX_TOKEN_CHARS
+
+    variant, actions, _ = _auto_actions("election", 6000)
+    response = _post(client, {"protocol": "election", "actions": actions, "cursor": 5000})
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["share_url"] == body["url"]  # no ?s= link can carry it: the short link does
+    page = client.get(f"/s/{body['id']}")
+    assert page.status_code == 200
+    assert _bootstrap(page)["run"]["cursor"] == 5000
+    token = encode(scenario("election", variant, {}, 3, actions, 5000), max_chars=60_000)
+    assert len(token) > MAX_TOKEN_CHARS
+    refused = client.get("/api/export/trace", {"s": token})
+    assert refused.status_code == 400 and "too long" in refused.json()["message"]
+    exported = client.post("/api/export/trace", json.dumps({"s": token}),
+                           content_type="application/json")
+    assert exported.status_code == 200
+    assert len(exported.json()["scenario"]["actions"]) == 6000 and exported.json()["steps"] == 5000
+    mermaid_text = client.post("/api/export/mermaid", json.dumps({"s": token}),
+                               content_type="application/json")
+    assert mermaid_text.status_code == 200 and mermaid_text.content.startswith(b"sequenceDiagram")
+    assert client.post("/api/export/trace", "not json",
+                       content_type="application/json").status_code == 400

@@ -106,6 +106,20 @@ asyncio.run(get_channel_layer().group_send(
 """
 
 
+# What `make run` passes Daphne (Makefile WS_MAX_BYTES): every test that starts a real Daphne
+# uses it, so tests see the size limits users get.
+WS_MAX_BYTES = 16 * 1024 * 1024
+DAPHNE_LIMITS = ["--websocket-max-message-size", str(WS_MAX_BYTES),
+                 "--websocket-max-frame-size", str(WS_MAX_BYTES)]
+
+
+def test_tests_start_daphne_with_the_makefiles_limits():
+    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text()
+    assert f"WS_MAX_BYTES ?= {WS_MAX_BYTES}\n" in makefile
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert f"--websocket-max-message-size {WS_MAX_BYTES}" in readme
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
