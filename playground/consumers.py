@@ -125,9 +125,9 @@ class PlayConsumer(SearchIntents, NumberedJsonConsumer):  # explore intents: sea
         if interval_ms is not None:
             self.interval_ms = interval_ms
         self.session.ensure_started()
-        if self.session.quiescent:
+        if self.session.quiescent or self.session.at_limit:
             self._stop_playing()
-            await self._send_playing("quiescent")
+            await self._send_playing("quiescent" if self.session.quiescent else "limit")
             return
         self.playing = True
         self.wake.set()  # a running loop restarts its wait with the new interval
@@ -183,11 +183,11 @@ class PlayConsumer(SearchIntents, NumberedJsonConsumer):  # explore intents: sea
             await self._send_error("internal", INTERNAL_MESSAGE)
             await self._send_playing("error")
             return
-        if not actions or self.session.quiescent:
+        if not actions or self.session.quiescent or self.session.at_limit:
             self.playing = False
         await self._send(self.session.frame_message(actions, events, self.playing))
         if not self.playing:
-            await self._send_playing("quiescent")
+            await self._send_playing("limit" if self.session.at_limit else "quiescent")
 
     # -- outbound (called with the lock held) ---------------------------------------------------
 

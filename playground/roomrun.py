@@ -30,7 +30,7 @@ from protocols import registry
 
 from .models import Room, RoomPresence
 from .session import InternalError, PlaySession
-from .wire import MAX_ACTIONS, RequestError
+from .wire import RequestError
 
 log = logging.getLogger(__name__)
 
@@ -220,10 +220,6 @@ class RoomRun:
         actions, events = taken
         return self.session.frame_message(actions, events, self.playing)
 
-    def check_length(self, more=1):
-        if len(self.session.timeline[:self.session.cursor]) + more > MAX_ACTIONS:
-            raise RequestError("too_large", f"a room's run may hold at most {MAX_ACTIONS} "
-                               "actions")
 
 
 # -- auto-play -------------------------------------------------------------------------------
@@ -250,7 +246,7 @@ async def _play(layer, code, player_id):
         while run.playing and run.player == player_id:
             await asyncio.sleep(run.interval_ms / 1000)
             stop = "quiescent" if run.session.quiescent else None
-            if stop is None and run.session.cursor >= MAX_ACTIONS:
+            if stop is None and run.session.at_limit:
                 stop = "limit"
             if stop:
                 await run.drive(lambda s, r: r.playing_body(stop),

@@ -15,7 +15,7 @@ import logging
 from protocols.kernel import ConfigError, InvalidAction, Simulation, deep_copy, replay
 from protocols.kernel.scheduler import next_event
 
-from .wire import RequestError
+from .wire import MAX_ACTIONS, RequestError
 
 log = logging.getLogger(__name__)
 
@@ -188,9 +188,23 @@ class PlaySession:
         self.preset = preset
         self.sim = sim
 
+    def _room_for(self, count):
+        """How many of `count` more actions fit under the run's cap (MAX_ACTIONS, what `start`
+        accepts, so every run can be resumed and shared); too_large if none."""
+        room = MAX_ACTIONS - self.cursor
+        if room <= 0:
+            raise RequestError("too_large", f"a run may hold at most {MAX_ACTIONS} actions; "
+                               "step back, or start a new run")
+        return min(count, room)
+
+    @property
+    def at_limit(self):
+        return self.sim is not None and self.cursor >= MAX_ACTIONS
+
     def apply(self, action):
         """Apply one user action at the cursor; return (actions, events)."""
         self.ensure_started()
+        self._room_for(1)
         events = self._guarded(lambda: self.sim.apply(action))
         self.work = 1
         self._record()
@@ -200,6 +214,7 @@ class PlaySession:
         """Let the scheduler take up to `count` steps (fewer if it runs out of things to do);
         return (actions, events)."""
         self.ensure_started()
+        count = self._room_for(count)
         actions, events = [], []
         try:
             for _ in range(count):

@@ -542,3 +542,30 @@ async def test_presets_are_checked_like_any_other_run(ws):
     assert error["code"] == "bad_field"
     plain = await start(ws)
     assert plain["run"]["preset"] is None and plain["narration"] == {}
+
+
+async def test_a_run_stops_at_the_action_cap_and_auto_play_says_why(settings):
+    settings.PLAYGROUND_WS_ACTIONS_PER_TOKEN = 1_000_000  # the long start must not rate-limit
+    from playground.wire import MAX_ACTIONS
+    from protocols import registry
+    from protocols.kernel import Simulation
+    from protocols.scenario_link import encode, scenario
+
+    sim = Simulation(registry.get("election"), seed=1)
+    sim.run(MAX_ACTIONS - 2)
+    communicator, connected = await open_socket("/ws/play/election/")
+    assert connected
+    client = Client(communicator)
+    token = encode(scenario("election", sim.variant, {}, 1, sim.actions), max_chars=60_000)
+    assert (await client.request({"type": "start", "token": token}, timeout=60))["step"] == MAX_ACTIONS - 2
+    frame = await client.request({"type": "step", "count": 5})
+    assert frame["type"] == "frame" and frame["step"] == MAX_ACTIONS  # two of five fit
+    refused = await client.request({"type": "step"})
+    assert refused["type"] == "error" and refused["code"] == "too_large"
+    refused = await client.request({"type": "action", "action": frame["enabled"][0]})
+    assert refused["code"] == "too_large"
+    playing = await client.request({"type": "play"})
+    assert playing["type"] == "playing" and not playing["playing"] and playing["reason"] == "limit"
+    back = await client.request({"type": "back"})
+    assert back["step"] == MAX_ACTIONS - 1  # stepping back makes room again
+    await communicator.disconnect()
