@@ -220,6 +220,19 @@ class RoomRun:
         actions, events = taken
         return self.session.frame_message(actions, events, self.playing)
 
+    def forward(self):
+        """One step on: the timeline's next action when the run has a future (a preset's
+        script, or after going back), else the scheduler's; a frame."""
+        s = self.session
+        if s.cursor < len(s.timeline):
+            return self.frame(s.apply(s.timeline[s.cursor]))  # a redo: the future is kept
+        return self.frame(s.step(1))
+
+    @property
+    def finished(self):
+        """Nothing left for auto-play: no future in the timeline and nothing scheduled."""
+        return self.session.cursor >= len(self.session.timeline) and self.session.quiescent
+
 
 
 # -- auto-play -------------------------------------------------------------------------------
@@ -245,14 +258,14 @@ async def _play(layer, code, player_id):
         await run.load()
         while run.playing and run.player == player_id:
             await asyncio.sleep(run.interval_ms / 1000)
-            stop = "quiescent" if run.session.quiescent else None
+            stop = "quiescent" if run.finished else None
             if stop is None and run.session.at_limit:
                 stop = "limit"
             if stop:
                 await run.drive(lambda s, r: r.playing_body(stop),
                                 play={"playing": False, "player": ""}, owner=player_id)
                 return
-            await run.drive(lambda s, r: r.frame(s.step(1)), owner=player_id)
+            await run.drive(lambda s, r: r.forward(), owner=player_id)
     except (Stopped, asyncio.CancelledError):
         pass
     except (RequestError, InternalError) as exc:

@@ -347,6 +347,9 @@ class RoomConsumer(NumberedJsonConsumer):
 
     async def on_seek(self, work, step):
         def seek(s, r):
+            if step == s.cursor + 1 and step <= len(s.timeline):
+                work.append(1)
+                return r.forward()  # one step on along the timeline: a frame, not a snapshot
             s.seek(step)
             work.append(s.work)
             return s.snapshot_message(False)

@@ -4,7 +4,9 @@
 import { h, refresh } from "./dom.js";
 
 export class Narration {
-  constructor() {
+  /** `hint`: how this page steps (the play page's →); "" where the reader cannot step. */
+  constructor({ hint = "press →" } = {}) {
+    this.hint = hint;
     this.el = h("div", { class: "narration", role: "status", "aria-live": "polite", hidden: true });
   }
 
@@ -21,9 +23,11 @@ export class Narration {
     refresh(this.el, [current, next ? next[0] : null, copy.step < length], () => [
       h("span", { class: "narration-step" }, current ? `Step ${current[0]}` : "Scenario"),
       h("span", { class: "narration-text" }, current ? current[1]
-        : "Press → to walk through the scenario step by step."),
+        : this.hint ? `${this.hint[0].toUpperCase()}${this.hint.slice(1)} to walk through the scenario step by step.`
+          : "The scenario's remarks appear here as the run reaches them."),
       next && copy.step < length
-        ? h("span", { class: "narration-next" }, `next remark at step ${next[0]} · press →`)
+        ? h("span", { class: "narration-next" },
+          `next remark at step ${next[0]}${this.hint ? ` · ${this.hint}` : ""}`)
         : null,
     ]);
   }

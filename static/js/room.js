@@ -32,12 +32,19 @@ function main() {
   const act = instructor ? (action) => send({ type: "action", action }) : () => {};
   const diagram = new SequenceDiagram($("diagram"), { onAction: act, actionsHelp: boot.protocol.actions });
   const cards = presenter ? null : new NodeCards($("cards"), { onAction: act, actionsHelp: boot.protocol.actions });
-  const narration = new Narration();
+  // Only the presenter view binds → to a step; elsewhere the hint would mislead.
+  const narration = new Narration({ hint: presenter ? "press →" : "" });
   const caption = h("p", { class: "room-caption", id: "room-caption", role: "status", "aria-live": "polite" });
   $("diagram").prepend(narration.el);
   $("diagram").prepend(caption);
   const status = $("room-status");
 
+  // As on the play page (controls.js): forward walks the run's own timeline (a preset's script,
+  // or the future after going back), else the scheduler steps.
+  const forward = () => {
+    const actions = copy.run && Array.isArray(copy.run.actions) ? copy.run.actions : [];
+    send(copy.step < actions.length ? { type: "seek", step: copy.step + 1 } : { type: "step", count: 1 });
+  };
   const fork = () => window.open(boot.fork_url, "_blank", "noopener");
   const blank = () => document.body.classList.toggle("room-blank");
 
@@ -46,7 +53,7 @@ function main() {
       placeholder: "Caption for this step", "aria-label": "Caption for this step" });
     fill($("toolbar"),
       h("button", { type: "button", id: "room-back", onclick: () => send({ type: "back" }) }, "◀ Back"),
-      h("button", { type: "button", id: "room-step", onclick: () => send({ type: "step", count: 1 }) }, "Step ▶"),
+      h("button", { type: "button", id: "room-step", onclick: () => forward() }, "Step ▶"),
       h("button", { type: "button", id: "room-play", onclick: () => send({ type: copy.playing ? "pause" : "play" }) }, "Play / pause"),
       captionInput,
       h("button", { type: "button", onclick: () => send({ type: "caption", text: captionInput.value }) }, "Set caption"),
@@ -65,7 +72,7 @@ function main() {
     }
     if (!presenter) return;
     // Clickers send PageDown / PageUp, and often B (blank screen) and space.
-    if (event.key === "PageDown" || event.key === "ArrowRight") send({ type: "step", count: 1 });
+    if (event.key === "PageDown" || event.key === "ArrowRight") forward();
     else if (event.key === "PageUp" || event.key === "ArrowLeft") send({ type: "back" });
     else if (event.key === " ") send({ type: copy.playing ? "pause" : "play" });
     else if (event.key === "b" || event.key === "B") { send({ type: "pause" }); blank(); }
@@ -130,6 +137,8 @@ function main() {
         default:
           return;
       }
+      // Followers watch: no action buttons, no clickable messages (the server would refuse).
+      if (!instructor) copy.enabled = [];
       render();
     },
   });

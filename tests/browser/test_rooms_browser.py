@@ -37,6 +37,10 @@ def test_a_step_on_the_instructor_page_appears_on_the_follower_page(browser, pla
     teacher.locator("#room-step").click()
     teacher.locator("#room-step").click()
     expect(follower.locator("#app")).to_have_attribute("data-step", "3")
+    # Followers watch: the instructor's page offers actions, the follower's none.
+    expect(teacher.locator("#cards button:visible").first).to_be_visible()
+    expect(follower.locator("#cards button:visible")).to_have_count(0)
+    expect(follower.locator("#diagram .clickable")).to_have_count(0)
 
     teacher.locator("#caption-input").fill("The coordinator asks everyone to prepare.")
     teacher.get_by_role("button", name="Set caption").click()

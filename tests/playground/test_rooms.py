@@ -519,3 +519,26 @@ def test_forking_a_room_whose_run_is_too_long_for_a_link_opens_a_short_link(clie
     row = Scenario.objects.get(pk=response["Location"][3:])
     assert row.actions == actions and row.cursor == 5500
     assert client.get(response["Location"]).status_code == 200
+
+
+async def test_a_preset_room_walks_its_script_step_by_step_and_auto_play_follows_it(async_client):
+    from protocols import registry
+
+    script = registry.get("twopc").presets["coordinator-crash"]["actions"]
+    response = await async_client.post(
+        "/api/rooms", json.dumps({"scenario": {"protocol": "twopc", "preset": "coordinator-crash"}}),
+        content_type="application/json")
+    body = response.json()
+    code, key = body["code"], body["instructor_url"].split("?key=")[1]
+    teacher, snap = await join(code, key)
+    assert snap["step"] == 0 and snap["run"]["actions"] == script
+    await teacher.send({"type": "seek", "step": 1})  # what the Step button sends here
+    frame = await teacher.receive_run()
+    assert frame["type"] == "frame" and frame["step"] == 1 and frame["actions"] == script[:1]
+    assert frame["length"] == len(script)  # the rest of the script is kept
+    await teacher.send({"type": "play", "interval_ms": 50})
+    done = await receive_until(teacher, lambda m: m["type"] == "playing" and not m["playing"])
+    assert done["reason"] == "quiescent"
+    row = await Room.objects.aget(pk=code)
+    assert row.actions[:len(script)] == script and row.cursor >= len(script)
+    await teacher.close()
