@@ -135,7 +135,8 @@ PLAYGROUND_WS_RATE_BURST = 60
 PLAYGROUND_WS_ACTIONS_PER_TOKEN = 100
 # The scenarios API (playground/scenarios.py, docs/api.md): body cap and creations per address
 # per hour.
-PLAYGROUND_API_MAX_BODY_BYTES = 256 * 1024
+# A run of the 10,000-action cap is about 330 KiB of JSON (election); room for it, with margin.
+PLAYGROUND_API_MAX_BODY_BYTES = 1024 * 1024
 PLAYGROUND_API_CREATE_PER_HOUR = int(os.environ.get("PLAYGROUND_API_CREATE_PER_HOUR", "60"))
 
 LOGGING = {

@@ -542,3 +542,13 @@ async def test_a_preset_room_walks_its_script_step_by_step_and_auto_play_follows
     row = await Room.objects.aget(pk=code)
     assert row.actions[:len(script)] == script and row.cursor >= len(script)
     await teacher.close()
+
+
+def test_a_room_opens_from_a_run_at_the_action_cap(client):
+    from playground.wire import MAX_ACTIONS
+
+    sim = replay("election", "correct", {}, 0, [])
+    actions = [sim.auto_step()[0] for _ in range(MAX_ACTIONS)]
+    response = create_room(client, {"protocol": "election", "actions": actions, "cursor": 9000})
+    assert response.status_code == 201, response.content
+    assert Room.objects.get(pk=response.json()["code"]).cursor == 9000
