@@ -4,7 +4,7 @@
 import { h, fill, refresh } from "./dom.js";
 import { renderValue } from "./values.js";
 import { roleColors } from "./palette.js";
-import { isProtocolAction, protocolActionText, formatTime } from "./labels.js";
+import { isProtocolAction, protocolActionText, formatTime, nodeSubtitle } from "./labels.js";
 
 const STATUS_TEXT = { up: "up", crashed: "crashed", paused: "paused" };
 
@@ -82,8 +82,7 @@ export class NodeCards {
     refresh(card.head, [node.id, node.label, node.role, node.status], () => [
       h("span", { class: "role-dot", "aria-hidden": "true" }),
       h("h3", { class: "card-title" }, node.label || node.id),
-      h("span", { class: "card-role" }, node.label && node.label !== node.id
-        ? `${node.id} · ${node.role}` : node.role),
+      h("span", { class: "card-role" }, nodeSubtitle(node)),
       h("span", { class: `badge badge-${node.status}` }, STATUS_TEXT[node.status] || node.status),
     ]);
     card.summary.textContent = node.summary || "";

@@ -5,6 +5,12 @@
 // The vertical axis is the step: every step gets a row, tall enough for the labels its
 // events put on each lifeline. Messages run from the row of their send to the row of
 // their delivery; messages still in flight end in the "next" zone below the last row.
+//
+// No two labels overlap: each label takes a rectangle, and a message's label moves along
+// its arrow (and above or below it) to a free one. A message in flight whose label finds
+// no room arrives one slot lower in the "next" zone; a delivered one whose label finds no
+// room makes its delivery row taller, and the layout runs again (a few times at most; a
+// label that still finds none is left to the arrow's tooltip).
 
 import { messageLabel, payloadText, groupsText, protocolActionText } from "./labels.js";
 import { textWidth, wrap } from "./textfit.js";
@@ -58,6 +64,12 @@ function markText(event, actionsHelp) {
   }
 }
 
+// The weight play.css gives each mark's text (measured widths must match what is drawn).
+const BOLD_MARKS = new Set(["crash", "restart", "pause", "resume", "request"]);
+function markWeight(event) {
+  return event.type === "note" ? 500 : BOLD_MARKS.has(event.type) ? 600 : 400;
+}
+
 function markTone(event) {
   if (event.type === "note") return noteTone(event);
   if (event.type === "complete") return { ok: "ok", fail: "bad", info: "warn" }[event.status] || "plain";
@@ -92,14 +104,17 @@ class Occupied {
 /**
  * A message label's spot on its arrow: half a column short of the far end (so a
  * broadcast's labels fan out rather than pile up at the sender), moved along the arrow
- * until it overlaps no label placed before it.
- *   ext: the label's extent around its anchor point, {left, right, up, down}
+ * until it overlaps no label placed before it and stays inside [minX, maxX].
+ *   ext: the label's extent around its anchor point, {left, right, up, down, below?}
+ * Returns null (and takes nothing) when every spot is taken.
  */
-function placeLabel(x1, y1, x2, y2, ext, colWidth, occupied) {
+function placeLabel(x1, y1, x2, y2, ext, colWidth, occupied, minX, maxX) {
   const dx = x2 - x1;
   const span = Math.abs(dx);
   const fractions = [];
-  if (span < 1) fractions.push(0.5);
+  // A message to oneself is a loop right of the lifeline: its label goes right of the
+  // loop, else left of the lifeline.
+  if (span < 1) fractions.push(0.5, -0.5);
   else {
     const first = Math.min(span / 2, colWidth / 2);
     for (let run = first; run <= span - 12; run += 16) fractions.push(1 - run / span);
@@ -109,33 +124,43 @@ function placeLabel(x1, y1, x2, y2, ext, colWidth, occupied) {
   // A plain label may also hang below its arrow (ext.below: how far it drops).
   const shifts = ext.below ? [0, ext.below] : [0];
   const at = (f, shift) => {
-    const lx = x1 + dx * f;
-    const ly = y1 + (y2 - y1) * f;
+    const lx = span >= 1 ? x1 + dx * f : f > 0 ? x1 + 40 + ext.left : x1 - 8 - ext.right;
+    const ly = y1 + (y2 - y1) * Math.abs(f);
     return { lx, ly, shift,
       box: { x0: lx - ext.left, x1: lx + ext.right, y0: ly - ext.up + shift, y1: ly + ext.down + shift } };
   };
-  let chosen = null;
-  search: for (const f of fractions) {
+  const round = (v) => Math.round(v * 10) / 10;
+  for (const f of fractions) {
     for (const shift of shifts) {
       const spot = at(f, shift);
-      if (!occupied.hits(spot.box)) {
-        chosen = spot;
-        break search;
-      }
+      if (spot.box.x0 < minX || spot.box.x1 > maxX || occupied.hits(spot.box)) continue;
+      occupied.add(spot.box);
+      return { lx: round(spot.lx), ly: round(spot.ly), below: spot.shift !== 0 };
     }
   }
-  chosen = chosen || at(fractions[0], 0);
-  occupied.add(chosen.box);
-  const round = (v) => Math.round(v * 10) / 10;
-  return { lx: round(chosen.lx), ly: round(chosen.ly), below: chosen.shift !== 0 };
+  return null;
 }
+
+const RELAYOUTS = 4;    // how many times a crowded layout may run again with taller rows
+const MAX_BUMPS = 40;   // slots an in-flight message may move down to find room for its label
 
 /**
  * @param {object} input
  *   trace, state, width, canAct(action) -> bool, actionsHelp, highlight (Set of event ids)
  * @returns {{items, head, width, height, colWidth, nowY}}
  */
-export function layoutDiagram({ trace, state, width, canAct, actionsHelp, highlight }) {
+export function layoutDiagram(input) {
+  const extra = new Map();   // step -> label slots added to its row
+  let layout = layoutOnce(input, extra);
+  for (let k = 0; k < RELAYOUTS && layout.crowded.length; k++) {
+    for (const step of layout.crowded) extra.set(step, (extra.get(step) || 0) + 1);
+    layout = layoutOnce(input, extra);
+  }
+  const { crowded, ...result } = layout;
+  return result;
+}
+
+function layoutOnce({ trace, state, width, canAct, actionsHelp, highlight }, extra) {
   const G = GEOMETRY;
   const nodes = state.nodes || [];
   const count = Math.max(nodes.length, 1);
@@ -150,25 +175,37 @@ export function layoutDiagram({ trace, state, width, canAct, actionsHelp, highli
   const labelWidth = colWidth - 30;
   const hl = highlight || new Set();
   const occupied = new Occupied();
+  const protocol = state.protocol;
+  // Labels stay right of the gutter (step numbers, check marks) and inside the diagram.
+  const minX = G.gutter - 4;
+  const maxX = fullWidth - 4;
+  const crowded = [];
 
-  // Pass 1: what each step holds, per lifeline.
+  // Pass 1: what each step holds, per lifeline, in the order it happened there: message
+  // ends (arrows) and marks (notes, timers, crashes, restarts, requests, client operations).
   const steps = new Map();
   const stepOf = (event) => {
     let row = steps.get(event.step);
     if (!row) {
-      row = { step: event.step, t: event.t, arrows: new Set(), marks: new Map(), globals: [],
-        checks: [] };
+      row = { step: event.step, t: event.t, lanes: new Map(), globals: [], checks: [] };
       steps.set(event.step, row);
     }
     return row;
   };
+  const laneOf = (row, nodeId) => {
+    if (!row.lanes.has(nodeId)) row.lanes.set(nodeId, []);
+    return row.lanes.get(nodeId);
+  };
+  const arrowAt = (row, nodeId, event) => {
+    if (xOf.has(nodeId)) laneOf(row, nodeId).push({ arrow: true, event });
+  };
   for (const event of trace) {
     const row = stepOf(event);
     switch (event.type) {
-      case "send": row.arrows.add(event.src); break;
-      case "deliver": row.arrows.add(event.dst); break;
-      case "duplicate": row.arrows.add(event.src); break;
-      case "drop": if (event.reason === "receiver-down") row.arrows.add(event.dst); break;
+      case "send": arrowAt(row, event.src, event); break;
+      case "deliver": arrowAt(row, event.dst, event); break;
+      case "duplicate": arrowAt(row, event.src, event); break;
+      case "drop": if (event.reason === "receiver-down") arrowAt(row, event.dst, event); break;
       case "partition": case "heal": row.globals.push(event); break;
       case "check": row.checks.push(event); break;
       default:
@@ -176,26 +213,60 @@ export function layoutDiagram({ trace, state, width, canAct, actionsHelp, highli
         if (event.type === "note" && event.data && event.data.quiet) break;
         if (NODE_MARKS.has(event.type) && xOf.has(event.node)) {
           const text = markText(event, actionsHelp);
-          const lines = wrap(text, labelWidth, WRAPPED_MARKS.has(event.type) ? 3 : 1);
-          const list = row.marks.get(event.node) || [];
-          list.push({ event, lines });
-          row.marks.set(event.node, list);
+          const lines = wrap(text, labelWidth, WRAPPED_MARKS.has(event.type) ? 3 : 1, 11, markWeight(event));
+          laneOf(row, event.node).push({ event, lines });
         }
     }
   }
   if (!steps.has(state.step)) stepOf({ step: state.step, t: state.time });
+  // The last lifeline's labels go left, its neighbour's go right: in a row where both have
+  // some, each gets half the column between them.
+  const pairId = nodes.length > 1 ? nodes[nodes.length - 2].id : null;
+  const halfWidth = Math.floor((colWidth - 42) / 2) - 1;
+  const hasMarks = (row, id) => (row.lanes.get(id) || []).some((entry) => !entry.arrow);
+  for (const row of steps.values()) {
+    if (!hasMarks(row, lastId) || !hasMarks(row, pairId)) continue;
+    for (const id of [lastId, pairId]) {
+      for (const mark of row.lanes.get(id)) {
+        if (mark.arrow) continue;
+        const text = markText(mark.event, actionsHelp);
+        mark.lines = wrap(text, halfWidth, WRAPPED_MARKS.has(mark.event.type) ? 4 : 1, 11,
+          markWeight(mark.event));
+      }
+    }
+  }
+  // Each lifeline's slots in a row, in order: a mark takes a slot per line; a run of
+  // message ends shares one slot. So a reply leaves below the notes its request caused,
+  // and no arrow crosses the marks of its own lifeline.
+  const slotOf = new Map();   // trace index -> slot in its row
+  for (const row of steps.values()) {
+    row.used = 0;
+    for (const lane of row.lanes.values()) {
+      let next = 0;
+      let arrowSlot = null;
+      for (const entry of lane) {
+        if (entry.arrow) {
+          if (arrowSlot === null) {
+            arrowSlot = next;
+            next += 1;
+          }
+          slotOf.set(entry.event.i, arrowSlot);
+        } else {
+          entry.slot = next;
+          next += entry.lines.length;
+          arrowSlot = null;
+        }
+      }
+      row.used = Math.max(row.used, next);
+    }
+  }
 
   // Pass 2: row geometry.
   const rows = [...steps.values()].sort((a, b) => a.step - b.step);
   const rowOf = new Map();
   let y = G.top;
   for (const row of rows) {
-    let slots = row.globals.length;
-    for (const node of nodes) {
-      const marks = row.marks.get(node.id) || [];
-      const used = (row.arrows.has(node.id) ? 1 : 0) + marks.reduce((n, m) => n + m.lines.length, 0);
-      slots = Math.max(slots, used);
-    }
+    const slots = Math.max(row.globals.length, row.used) + (extra.get(row.step) || 0);
     row.top = y;
     row.height = Math.max(G.rowMin, G.rowTop + Math.max(slots, 1) * G.slot + 6);
     row.lineY = y + G.rowTop;
@@ -203,26 +274,26 @@ export function layoutDiagram({ trace, state, width, canAct, actionsHelp, highli
     y += row.height;
   }
   const lineY = (step) => (rowOf.get(step) || rows[rows.length - 1]).lineY;
+  // Where a message end sits: its row's line, lowered to its slot on the lifeline.
+  const eventY = (event) => lineY(event.step) + (slotOf.get(event.i) || 0) * G.slot;
   const nowY = y + 16;
 
   const items = [];
   const flightItems = [];
 
-  // Marks on lifelines (notes, timers, crashes, restarts, requests, client operations),
-  // stacked under the row's arrows; their boxes are taken before any message label.
+  // Marks on lifelines; their boxes are taken before any message label.
   const lifeEvents = new Map(nodes.map((node) => [node.id, []]));
   for (const row of rows) {
-    for (const [nodeId, marks] of row.marks) {
+    for (const [nodeId, lane] of row.lanes) {
       const x = xOf.get(nodeId);
       const left = nodeId === lastId;
-      let slot = row.arrows.has(nodeId) ? 1 : 0;
-      for (const mark of marks) {
+      for (const mark of lane) {
+        if (mark.arrow) continue;
         const event = mark.event;
-        const my = row.lineY + slot * G.slot;
-        slot += mark.lines.length;
+        const my = row.lineY + mark.slot * G.slot;
         if (STATUS_AFTER[event.type]) lifeEvents.get(nodeId).push({ y: my, type: event.type });
         const note = event.type === "note";
-        const w = Math.max(...mark.lines.map((l) => textWidth(l, 11, note ? 500 : 400))) + (note ? 12 : 0);
+        const w = Math.max(...mark.lines.map((l) => textWidth(l, 11, markWeight(event)))) + (note ? 12 : 0);
         const gap = note ? 9 : 12;
         occupied.add({ x0: left ? x - gap - w : x - 8, x1: left ? x + 8 : x + gap + w,
           y0: my - 9, y1: my - 8 + mark.lines.length * G.slot });
@@ -243,6 +314,8 @@ export function layoutDiagram({ trace, state, width, canAct, actionsHelp, highli
       items.push({ key: `ev-${event.i}`, layer: "marks", kind: "global", type: event.type,
         y: gy, ymin: gy - 9, ymax: gy + 9, left: G.gutter, right: fullWidth - 8, text });
     });
+    // The step number and its check marks, in the gutter.
+    occupied.add({ x0: -Infinity, x1: minX, y0: row.top, y1: row.top + row.height });
   }
 
   // Messages, from the trace; the snapshot says which are still in flight.
@@ -251,16 +324,16 @@ export function layoutDiagram({ trace, state, width, canAct, actionsHelp, highli
   for (const event of trace) {
     if (event.type === "send") {
       messages.set(event.msg, { id: event.msg, src: event.src, dst: event.dst, kind: event.kind,
-        payload: event.payload, from: event.step, events: [event.i] });
+        payload: event.payload, from: event.step, start: event, events: [event.i] });
     } else if (event.type === "duplicate") {
       const original = messages.get(event.msg);
       messages.set(event.copy, { id: event.copy, src: event.src, dst: event.dst,
         kind: event.kind, payload: original ? original.payload : {}, from: event.step,
-        copyOf: event.msg, events: [event.i] });
+        start: event, copyOf: event.msg, events: [event.i] });
     } else if (event.type === "deliver" || event.type === "drop") {
       const m = messages.get(event.msg);
       if (m) {
-        m.end = { type: event.type, step: event.step, reason: event.reason };
+        m.end = { type: event.type, step: event.step, reason: event.reason, event };
         m.events.push(event.i);
       }
     }
@@ -273,11 +346,12 @@ export function layoutDiagram({ trace, state, width, canAct, actionsHelp, highli
   }
   const ordered = [...messages.values()].filter((m) => xOf.has(m.src) && xOf.has(m.dst))
     .sort((a, b) => a.id - b.id);
+  const startY = (m) => (m.start ? eventY(m.start) : lineY(m.from));
   const describe = (m) => {
-    const label = messageLabel(m.kind, m.payload);
+    const label = messageLabel(m, protocol);
     const text = m.copyOf ? `${label} (copy)` : label;
     return {
-      base: { layer: "messages", kind: "msg", id: m.id, src: m.src, dst: m.dst, label, text,
+      base: { layer: "messages", kind: "msg", id: m.id, src: m.src, dst: m.dst, msgKind: m.kind, label, text,
         copyOf: m.copyOf ?? null, hl: m.events.some((i) => hl.has(i)) },
       title: `${label}${m.copyOf ? ` (copy of message ${m.copyOf})` : ""}\n${m.src} → ${m.dst}, ` +
         `message ${m.id}\n${payloadText(m.payload)}`,
@@ -289,9 +363,9 @@ export function layoutDiagram({ trace, state, width, canAct, actionsHelp, highli
     if (inFlight.has(m.id) || !m.end) continue;
     const { base, title } = describe(m);
     const x1 = xOf.get(m.src);
-    const y1 = lineY(m.from);
+    const y1 = startY(m);
     let x2 = xOf.get(m.dst);
-    let y2 = lineY(m.end.step);
+    let y2 = eventY(m.end.event);
     let status = "delivered";
     let why = "delivered";
     if (m.end.type === "drop") {
@@ -307,18 +381,30 @@ export function layoutDiagram({ trace, state, width, canAct, actionsHelp, highli
       why = DROP_WHY[m.end.reason] || "dropped";
     }
     const half = textWidth(base.text, 11, 600) / 2 + 2;
+    const spot = placeLabel(x1, y1, x2, y2, { left: half, right: half, up: 16, down: -2, below: 17 },
+      colWidth, occupied, minX, maxX);
+    // No room anywhere on the arrow: its delivery row grows and the layout runs again.
+    if (!spot) crowded.push(m.end.step);
     items.push({ ...base, key: `msg-${m.id}`, status, reason: m.end.reason || null,
       x1, y1, x2, y2, ymin: Math.min(y1, y2) - 16, ymax: Math.max(y1, y2) + 6,
       title: `${title}\n${why}`,
-      ...placeLabel(x1, y1, x2, y2, { left: half, right: half, up: 16, down: -2, below: 17 },
-        colWidth, occupied) });
+      lw: Math.round(half * 2), ...(spot || { lx: null, ly: null, below: false, unlabelled: true }) });
   }
 
-  // The "next" zone: each lifeline stacks its arrivals, then its armed timers.
-  const pendingSlots = new Map();
+  // The "next" zone: each lifeline stacks its arrivals, then its armed timers in the slots
+  // left free.
+  const pendingSlots = new Map();   // node -> Set of its slots taken
+  const arrivals = new Map();       // node -> the slot after its last arrival
+  const takenAt = (nodeId) => {
+    if (!pendingSlots.has(nodeId)) pendingSlots.set(nodeId, new Set());
+    return pendingSlots.get(nodeId);
+  };
   const nextSlot = (nodeId) => {
-    const slot = pendingSlots.get(nodeId) || 0;
-    pendingSlots.set(nodeId, slot + 1);
+    const taken = takenAt(nodeId);
+    let slot = arrivals.get(nodeId) || 0;
+    while (taken.has(slot)) slot += 1;
+    taken.add(slot);
+    arrivals.set(nodeId, slot + 1);
     return slot;
   };
   for (const m of ordered) {
@@ -326,22 +412,34 @@ export function layoutDiagram({ trace, state, width, canAct, actionsHelp, highli
     if (!live) continue;
     const { base, title } = describe(m);
     const x1 = xOf.get(m.src);
-    const y1 = lineY(m.from);
+    const y1 = startY(m);
     const x2 = xOf.get(m.dst);
-    const y2 = nowY + nextSlot(m.dst) * G.pendStep;
     const deliver = canAct({ type: "deliver", msg: m.id });
     const drop = canAct({ type: "drop", msg: m.id });
     const duplicate = canAct({ type: "duplicate", msg: m.id });
     const pill = textWidth(base.text, 11, 600) + 14;
     const total = pill + ((drop ? 1 : 0) + (duplicate ? 1 : 0)) * G.button;
+    const ext = { left: total / 2, right: total / 2, up: 10, down: 10 };
+    // The label (with its ✕ and copy buttons) goes on the arrow; when the arrow has no free
+    // spot (a broadcast's labels are wider than the columns they cross), the message
+    // arrives one slot lower on its lifeline, which tilts its arrow away from the others.
+    let slot = nextSlot(m.dst);
+    let y2 = nowY + slot * G.pendStep;
+    let spot = placeLabel(x1, y1, x2, y2, ext, colWidth, occupied, minX, maxX);
+    for (let k = 0; !spot && k < MAX_BUMPS; k++) {
+      takenAt(m.dst).delete(slot);   // left for a timer
+      slot = nextSlot(m.dst);
+      y2 = nowY + slot * G.pendStep;
+      spot = placeLabel(x1, y1, x2, y2, ext, colWidth, occupied, minX, maxX);
+    }
     const item = { ...base, key: `msg-${m.id}`, layer: "flight", status: "inflight",
       x1, y1, x2, y2, ymin: Math.min(y1, y2) - 10, ymax: Math.max(y1, y2) + 10,
       deliver, drop, duplicate, blocked: !live.deliverable,
       title: `${title}\n${deliver ? "Click to deliver it" : "Cannot be delivered now (receiver paused, or partitioned away)"}` };
     flightItems.push(item);
-    // The label (with its ✕ and copy buttons) is its own item, drawn above the notes.
-    const spot = placeLabel(x1, y1, x2, y2, { left: total / 2, right: total / 2, up: 10, down: 10 },
-      colWidth, occupied);
+    // The pill is its own item, drawn above the notes. (Only a diagram narrower than one
+    // pill leaves it nowhere to go: then it sits at the arrow's end, over whatever is there.)
+    spot = spot || { lx: Math.max(minX + total / 2, Math.min(maxX - total / 2, x2)), ly: y2, below: false };
     flightItems.push({ ...item, ...spot, key: `pill-${m.id}`, kind: "pill", layer: "labels",
       pill: Math.round(pill), ymin: spot.ly - 10, ymax: spot.ly + 10 });
   }
@@ -351,15 +449,20 @@ export function layoutDiagram({ trace, state, width, canAct, actionsHelp, highli
     if (!xOf.has(timer.node)) continue;
     const x = xOf.get(timer.node);
     const left = timer.node === lastId;
-    const text = wrap(`${timer.name} @${timer.at}`, labelWidth, 1)[0];
+    // In the "next" zone a timer's label may reach past its column (it takes the next free
+    // slot when a neighbour's label is in the way).
+    const text = wrap(`${timer.name} @${timer.at}`, Math.round(colWidth * 1.6) - 24, 1)[0];
     const w = textWidth(text) + 14;
-    // Take the node's next free slot whose label overlaps no other.
+    // Take the node's first free slot whose label overlaps no other.
+    const taken = takenAt(timer.node);
     let ty;
-    for (;;) {
-      ty = nowY + nextSlot(timer.node) * G.pendStep;
+    for (let slot = 0; ; slot++) {
+      if (taken.has(slot)) continue;
+      ty = nowY + slot * G.pendStep;
       const box = { x0: left ? x - w : x - 8, x1: left ? x + 8 : x + w, y0: ty - 9, y1: ty + 9 };
       if (!occupied.hits(box)) {
         occupied.add(box);
+        taken.add(slot);
         break;
       }
     }
@@ -368,7 +471,7 @@ export function layoutDiagram({ trace, state, width, canAct, actionsHelp, highli
       fire: canAct({ type: "fire", timer: timer.id }), left, text });
   }
 
-  const maxPending = Math.max(1, ...pendingSlots.values());
+  const maxPending = Math.max(1, ...[...pendingSlots.values()].map((taken) => Math.max(-1, ...taken) + 1));
   const height = nowY + maxPending * G.pendStep + 18;
 
   // Rows (zebra, step numbers, check changes) and the "next" zone.
@@ -420,9 +523,10 @@ export function layoutDiagram({ trace, state, width, canAct, actionsHelp, highli
     const action = node.status === "crashed" ? { type: "restart", node: node.id }
       : { type: "crash", node: node.id };
     return { key: `head-${node.id}`, kind: "head", id: node.id, label: node.label || node.id,
-      role: node.role, status: node.status, x: xOf.get(node.id), width: colWidth - 14,
+      role: node.role, status: node.status, x: xOf.get(node.id), width: colWidth - 10,
       action: canAct(action) ? action : null };
   });
 
-  return { items: items.concat(flightItems), head, width: fullWidth, height, colWidth, nowY };
+  return { items: items.concat(flightItems), head, width: fullWidth, height, colWidth, nowY,
+    crowded };
 }

@@ -6,9 +6,9 @@
 
 import { h, s, fill } from "./dom.js";
 import { GEOMETRY as G, layoutDiagram } from "./diagram-layout.js";
-import { clip, textWidth } from "./textfit.js";
+import { clip, fitSize, textWidth, wrap } from "./textfit.js";
 import { roleColors } from "./palette.js";
-import { groupsText } from "./labels.js";
+import { groupsText, nodeSubtitle } from "./labels.js";
 
 const VIRTUALIZE_OVER = 300;   // items; above this only the viewport (plus margin) is drawn
 const OVERSCAN = 500;          // px drawn above and below the viewport
@@ -121,6 +121,9 @@ export class SequenceDiagram {
       if (width !== this.width && this.copy) {
         this.width = width;
         this.render(this.copy);
+      } else if (this.follow && this.layout) {
+        // Taller or shorter (the page around it changed): keep the latest step in view.
+        this.scrollToEnd();
       }
     }).observe(this.scroller);
   }
@@ -264,6 +267,22 @@ export class SequenceDiagram {
     const colour = this.colours.get(item.role) || "#64748b";
     const x = item.x - item.width / 2;
     const verb = item.action ? (item.action.type === "restart" ? "restart" : "crash") : null;
+    // A long name ("Storage service") steps down to 11 px, then takes two lines (and the
+    // line under it goes), before it is cut.
+    const room = item.width - 12;
+    let size = fitSize(item.label, room, 13, 11, 600);
+    let lines = [clip(item.label, room, size, 600)];
+    if (textWidth(item.label, size, 600) > room && /\s/.test(item.label.trim())) {
+      size = 11.5;
+      lines = wrap(item.label, room, 2, size, 600);
+    }
+    const label = lines.length === 1
+      ? [s("text", { class: "head-label", x: item.x, y: 32, "text-anchor": "middle",
+        style: { "font-size": `${size}px` } }, lines[0]),
+      s("text", { class: "head-sub", x: item.x, y: 48, "text-anchor": "middle" },
+        clip(nodeSubtitle(item), room, 11))]
+      : lines.map((line, k) => s("text", { class: "head-label", x: item.x, y: 31 + k * 15,
+        "text-anchor": "middle", style: { "font-size": `${size}px` } }, line));
     const g = s("g", {
       class: `head status-${item.status}${item.action ? " clickable" : ""}`,
       "data-action": actionAttr(item.action), "data-node": item.id,
@@ -271,14 +290,11 @@ export class SequenceDiagram {
       "aria-label": `${item.label} (${item.role}, ${item.status})${verb ? `: ${verb}` : ""}`,
       style: { "--role": colour },
     },
-    s("title", {}, `${item.label} — ${item.role}, ${item.status}` +
+    s("title", {}, `${item.label} (${item.id}) — ${item.role}, ${item.status}` +
       (verb ? `\nClick to ${verb} ${item.id}` : "")),
     s("rect", { class: "head-box", x, y: 8, width: item.width, height: 50, rx: 8 }),
     s("rect", { class: "head-strip", x: x + 1, y: 9, width: item.width - 2, height: 4, rx: 2 }),
-    s("text", { class: "head-label", x: item.x, y: 32, "text-anchor": "middle" },
-      clip(item.label, item.width - 16, 13, 600)),
-    s("text", { class: "head-sub", x: item.x, y: 48, "text-anchor": "middle" },
-      clip(`${item.id} · ${item.role}`, item.width - 16, 11)));
+    ...label);
     if (item.status !== "up") {
       const text = item.status === "crashed" ? "✕ crashed" : "❚❚ paused";
       const w = textWidth(text, 10, 600) + 10;
@@ -357,7 +373,7 @@ export class SequenceDiagram {
         : item.copyOf !== null ? "pp-arrow-copy"
           : flying ? "pp-arrow-flight" : "pp-arrow";
     const g = s("g", {
-      class: classes.join(" "), "data-msg": item.id, "data-kind": item.label.split(" ")[0],
+      class: classes.join(" "), "data-msg": item.id, "data-kind": String(item.msgKind || "?").toUpperCase(),
       "data-action": actionAttr(deliver), role: deliver ? "button" : null,
       tabindex: deliver ? 0 : null,
       "aria-label": `${item.label} from ${item.src} to ${item.dst}, ${item.status}` +
@@ -385,8 +401,13 @@ export class SequenceDiagram {
         s("line", { x1: x2 - 5, y1: y2 + 5, x2: x2 + 5, y2: y2 - 5 })));
     }
 
-    if (!flying) {
-      g.appendChild(s("text", { class: "msg-label", x: item.lx, y: item.below ? item.ly + 12 : item.ly - 5,
+    // A label the layout found no room for is left to the tooltip and the aria-label.
+    // Its backdrop keeps the text clear of the arrows that cross it (its own included).
+    if (!flying && !item.unlabelled) {
+      const baseline = item.below ? item.ly + 12 : item.ly - 5;
+      g.appendChild(s("rect", { class: "msg-label-bg", x: item.lx - item.lw / 2, y: baseline - 10.5,
+        width: item.lw, height: 14, rx: 3 }));
+      g.appendChild(s("text", { class: "msg-label", x: item.lx, y: baseline,
         "text-anchor": "middle" }, item.text));
     }
     return g;
@@ -398,7 +419,7 @@ export class SequenceDiagram {
     const classes = ["msg-pill", item.blocked ? "blocked" : "", deliver ? "clickable" : "",
       item.copyOf !== null ? "copy" : ""].filter(Boolean).join(" ");
     const g = s("g", {
-      class: classes, "data-msg": item.id, "data-kind": item.label.split(" ")[0],
+      class: classes, "data-msg": item.id, "data-kind": String(item.msgKind || "?").toUpperCase(),
       "data-action": actionAttr(deliver),
       role: deliver ? "button" : null, tabindex: deliver ? 0 : null,
       "aria-label": `${item.label} from ${item.src} to ${item.dst}, in flight` + (deliver ? ": deliver" : ""),

@@ -30,6 +30,14 @@ export function clip(text, maxWidth, size = 11, weight = 400) {
   return text.slice(0, low) + "…";
 }
 
+/** The largest size from `size` down to `min` (half-pixel steps) at which `text` fits. */
+export function fitSize(text, maxWidth, size = 13, min = 11, weight = 400) {
+  for (let s = size; s > min; s -= 0.5) {
+    if (textWidth(text, s, weight) <= maxWidth) return s;
+  }
+  return min;
+}
+
 /** Greedy word wrap into at most `maxLines` lines of `maxWidth`. */
 export function wrap(text, maxWidth, maxLines = 3, size = 11, weight = 400) {
   const words = String(text).split(/\s+/).filter(Boolean);

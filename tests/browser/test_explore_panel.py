@@ -28,6 +28,8 @@ def test_the_panel_finds_the_heuristic_failure_and_opens_it_at_the_violating_ste
     expect(steps).to_have_count(13)
     expect(steps.nth(12)).to_have_class(re.compile("current"))
     expect(steps.nth(1)).to_contain_text("Deliver BEGIN client→coord")
+    # Messages are named by the diagram's labels (static/js/labels.js): kind and transaction.
+    expect(steps.filter(has_text="Deliver BEGUN tx1 coord→client")).to_have_count(1)
     expect(steps.nth(12)).to_contain_text("Timeout: heuristic")
     expect(panel.locator("a", has_text="Link")).to_have_attribute(
         "href", re.compile(r"^/play/twopc/\?s=[A-Za-z0-9_-]+$"))

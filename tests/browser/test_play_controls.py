@@ -56,7 +56,7 @@ def test_messages_are_duplicated_and_dropped_from_the_diagram(page, play_server,
     play.in_flight("WRITE").first.locator(".msg-btn.dup").click()
     play.wait_step(before + 1)
     expect(page.locator(".msg-pill.copy")).to_have_count(1)
-    expect(page.locator(".msg-pill.copy")).to_contain_text("WRITE x=1 (copy)")
+    expect(page.locator(".msg-pill.copy")).to_contain_text("WRITE tx1 x=1 (copy)")
     expect(play.in_flight("WRITE")).to_have_count(4)
 
     play.in_flight("WRITE").nth(1).locator(".msg-btn.drop").click()
