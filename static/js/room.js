@@ -52,15 +52,15 @@ function main() {
     const captionInput = h("input", { type: "text", id: "caption-input", maxlength: "500",
       placeholder: "Caption for this step", "aria-label": "Caption for this step" });
     fill($("toolbar"),
-      h("button", { type: "button", id: "room-back", onclick: () => send({ type: "back" }) }, "◀ Back"),
-      h("button", { type: "button", id: "room-step", onclick: () => forward() }, "Step ▶"),
-      h("button", { type: "button", id: "room-play", onclick: () => send({ type: copy.playing ? "pause" : "play" }) }, "Play / pause"),
+      h("button", { type: "button", class: "btn", id: "room-back", onclick: () => send({ type: "back" }) }, "◀ Back"),
+      h("button", { type: "button", class: "btn btn-primary", id: "room-step", onclick: () => forward() }, "Step ▶"),
+      h("button", { type: "button", class: "btn", id: "room-play", onclick: () => send({ type: copy.playing ? "pause" : "play" }) }, "Play / pause"),
       captionInput,
-      h("button", { type: "button", onclick: () => send({ type: "caption", text: captionInput.value }) }, "Set caption"),
+      h("button", { type: "button", class: "btn", onclick: () => send({ type: "caption", text: captionInput.value }) }, "Set caption"),
       h("a", { href: `/room/${boot.code}/present?key=${encodeURIComponent(boot.key)}` }, "Presenter view"),
     );
   } else if (!presenter) {
-    fill($("toolbar"), h("button", { type: "button", id: "room-fork", onclick: fork },
+    fill($("toolbar"), h("button", { type: "button", class: "btn", id: "room-fork", onclick: fork },
       "Fork (F): my own copy at this step"));
   }
 
