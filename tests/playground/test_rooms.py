@@ -552,3 +552,37 @@ def test_a_room_opens_from_a_run_at_the_action_cap(client):
     response = create_room(client, {"protocol": "election", "actions": actions, "cursor": 9000})
     assert response.status_code == 201, response.content
     assert Room.objects.get(pk=response.json()["code"]).cursor == 9000
+
+
+@pytest.mark.parametrize("instructor", [True, False])
+async def test_bad_frames_get_a_clear_error_and_change_nothing(aroom, instructor):
+    code, key = aroom
+    member, _ = await join(code, key if instructor else None)
+    cases = [
+        ("{not json", "bad_json"),
+        ("[1, 2]", "not_object"),
+        ('{"type": "teleport"}', "unknown_type"),
+        ("x" * 70_000, "too_large"),
+    ]
+    if instructor:
+        cases += [
+            ('{"type": "step", "count": "many"}', "bad_field"),
+            ('{"type": "seek", "step": 99}', "bad_field"),
+            ('{"type": "action", "action": {"type": "deliver", "msg": 12345}}', None),
+            ('{"type": "caption", "text": 5}', "bad_field"),
+            ('{"type": "start", "token": "%%%"}', "bad_link"),
+            ('{"type": "start", "preset": "no-such-preset"}', "bad_config"),
+        ]
+    for text, expected in cases:
+        await member.communicator.send_to(text_data=text)
+        reply = await member.receive_run()
+        assert reply["type"] == "error" and reply["message"], (text[:40], reply)
+        if expected:
+            assert reply["code"] == expected, (text[:40], reply)
+    await member.communicator.send_to(bytes_data=b"\x00\x01")
+    assert (await member.receive_run())["code"] == "bad_json"
+    row = await Room.objects.aget(pk=code)
+    assert row.seq == 0 and row.cursor == 0  # nothing changed
+    await member.send({"type": "ping"})
+    assert (await member.receive_run())["type"] == "pong"  # and the connection lives on
+    await member.close()
