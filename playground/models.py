@@ -66,6 +66,9 @@ class Room(models.Model):
     playing = models.BooleanField(default=False)
     interval_ms = models.IntegerField(default=400)
     player = models.CharField(max_length=32, blank=True, default="")
+    # When the run was last saved (by any driver; while playing, by the player's last step): a
+    # player whose process died stops moving it, and another process takes play over.
+    changed = models.DateTimeField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True, db_index=True)
     creator_ip = models.CharField(max_length=64, blank=True, default="", db_index=True)
 

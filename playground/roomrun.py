@@ -8,6 +8,8 @@ sequence number and its auto-play state live in the Room row; any process may dr
   process that received it and records its id in the row. The player keeps stepping when the
   instructor's page closes or reconnects, and stops when the row says otherwise (pause from any
   instructor connection on any process, a newer player, a quiescent run, the length cap).
+  If the player's process dies, another process that serves the room adopts play once the
+  run has not moved for a few intervals (`adopt_orphaned_players`).
 - Presence: each process keeps its own follower count per room in a RoomPresence row and
   refreshes it while it holds followers; the room's count is the sum of the fresh rows, so a
   process that dies stops being counted within PRESENCE_STALE_S.
@@ -140,7 +142,8 @@ def _save(code, expected_seq, session, play, owner):
     done = rows.update(
         seq=expected_seq + 1, actions=list(session.timeline), cursor=session.cursor,
         variant=session.variant, config=session.config, seed=session.seed,
-        preset=session.preset or "", narration=session.narration(), **play)
+        preset=session.preset or "", narration=session.narration(), changed=timezone.now(),
+        **play)
     return expected_seq + 1 if done else None
 
 
@@ -288,6 +291,49 @@ def new_player_id():
     return secrets.token_hex(8)
 
 
+# A player that has not moved the run for this long (or three of its intervals, if longer) is
+# taken to be gone with its process; another process holding connections to the room adopts
+# play. A live player steps every interval, so it is never taken over by mistake unless its
+# saves stall for seconds; even then the old player's next save fails (it no longer owns play)
+# and it stops, so the run never plays twice.
+PLAYER_STALE_S = 3.0
+
+
+def _orphaned(codes, now):
+    """[(code, player, changed)] of the rooms among `codes` whose row says they play but
+    whose player has not stepped for a while (sync)."""
+    rows = Room.objects.filter(code__in=codes, playing=True).values_list(
+        "code", "player", "interval_ms", "changed")
+    found = []
+    for code, player, interval_ms, changed in rows:
+        stale = timedelta(seconds=max(PLAYER_STALE_S, 3 * interval_ms / 1000))
+        if changed is None or changed < now - stale:
+            found.append((code, player, changed))
+    return found
+
+
+def _adopt(code, player, changed, new_player):
+    """Make `new_player` the room's player if the row is still as `_orphaned` saw it (one
+    conditional UPDATE: of several processes watching, one wins); whether this one did."""
+    rows = Room.objects.filter(code=code, playing=True, player=player)
+    rows = rows.filter(changed=changed) if changed is not None else rows.filter(
+        changed__isnull=True)
+    return rows.update(player=new_player, changed=timezone.now()) == 1
+
+
+async def adopt_orphaned_players(layer, codes):
+    """Take over auto-play of rooms whose player died with its process; the codes adopted."""
+    orphans = await database_sync_to_async(_orphaned)(codes, timezone.now())
+    adopted = []
+    for code, player, changed in orphans:
+        new_player = new_player_id()
+        if await database_sync_to_async(_adopt)(code, player, changed, new_player):
+            log.info("room %s: auto-play taken over from player %r", code, player)
+            start_player(layer, code, new_player)
+            adopted.append(code)
+    return adopted
+
+
 # -- presence --------------------------------------------------------------------------------
 
 PROCESS = f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
@@ -296,9 +342,11 @@ PRESENCE_STALE_S = 30
 FOLLOWERS_NOTICE_S = 1.0
 
 _local = {}       # room code -> followers connected to this process
+_here = {}        # room code -> connections (followers and instructors) this process holds
 _announced = {}   # room code -> the count last sent to the group from this process
 _pending = {}     # room code -> the latest count waiting for its (once a second) notice
-_refresher = None
+_upkeep = None
+UPKEEP_S = 2.0    # how often a process looks for orphaned players in the rooms it serves
 
 
 def _fresh(now):
@@ -340,9 +388,24 @@ def _refresh(codes):
     return {code: follower_total(code, now) for code in codes}
 
 
+def room_opened(layer, code):
+    """A connection to the room opened on this process: keep the room's upkeep going."""
+    _here[code] = _here.get(code, 0) + 1
+    _ensure_upkeep(layer)
+
+
+def room_closed(code):
+    count = _here.get(code, 0) - 1
+    if count > 0:
+        _here[code] = count
+    else:
+        _here.pop(code, None)
+    if not _here and _upkeep is not None:
+        _upkeep.cancel()
+
+
 async def follower_joined(layer, code):
     _local[code] = _local.get(code, 0) + 1
-    _ensure_refresher(layer)
     await _report_and_announce(layer, code)
 
 
@@ -351,8 +414,6 @@ async def follower_left(layer, code):
     if not _local[code]:
         del _local[code]
     await _report_and_announce(layer, code)
-    if not _local and _refresher is not None:
-        _refresher.cancel()
 
 
 async def _report_and_announce(layer, code):
@@ -387,17 +448,28 @@ def _announce(layer, code, count):
     asyncio.get_running_loop().create_task(later())
 
 
-def _ensure_refresher(layer):
-    global _refresher
-    if _refresher is None or _refresher.done():
-        _refresher = asyncio.get_running_loop().create_task(_refresh_loop(layer))
+def _ensure_upkeep(layer):
+    global _upkeep
+    if _upkeep is None or _upkeep.done():
+        _upkeep = asyncio.get_running_loop().create_task(_upkeep_loop(layer))
 
 
-async def _refresh_loop(layer):
-    """While this process holds followers: refresh its presence rows, and announce a room's
-    count when it changed without a join or leave here (another process died, say)."""
-    while _local:
-        await asyncio.sleep(PRESENCE_REFRESH_S)
+async def _upkeep_loop(layer):
+    """While this process holds connections to rooms: adopt auto-play that lost its player
+    (every UPKEEP_S), and for rooms with followers here refresh this process's presence rows
+    and announce a count that changed without a join or leave here (another process died,
+    say; every PRESENCE_REFRESH_S)."""
+    since_refresh = 0.0
+    while _here:
+        await asyncio.sleep(UPKEEP_S)
+        since_refresh += UPKEEP_S
+        try:
+            await adopt_orphaned_players(layer, list(_here))
+        except Exception:
+            log.exception("could not look for orphaned players")
+        if since_refresh < PRESENCE_REFRESH_S or not _local:
+            continue
+        since_refresh = 0.0
         codes = list(_local)
         try:
             totals = await database_sync_to_async(_refresh)(codes)

@@ -38,7 +38,8 @@ from . import wire
 from .models import ID_ALPHABET, Room, Scenario
 from .ratelimit import TokenBucket
 from .roomrun import (RoomRun, follower_joined, follower_left, follower_total, group_name,
-                      load_room, new_player_id, snapshot_members, start_player)
+                      load_room, new_player_id, room_closed, room_opened, snapshot_members,
+                      start_player)
 from .wire import RequestError
 from .wsbase import NumberedJsonConsumer
 
@@ -246,6 +247,7 @@ class RoomConsumer(NumberedJsonConsumer):
         self.protocol = room.protocol
         self.group = group_name(self.code)
         await self.channel_layer.group_add(self.group, self.channel_name)
+        room_opened(self.channel_layer, self.code)
         if not self._instructor():
             self.counted = True
             await follower_joined(self.channel_layer, self.code)
@@ -257,6 +259,7 @@ class RoomConsumer(NumberedJsonConsumer):
         if self.group is None:
             return
         await self.channel_layer.group_discard(self.group, self.channel_name)
+        room_closed(self.code)
         if self.counted:
             self.counted = False
             await follower_left(self.channel_layer, self.code)

@@ -358,6 +358,41 @@ async def test_a_second_play_takes_over_so_only_one_player_steps(aroom):
     await teacher.close()
 
 
+async def test_auto_play_whose_player_died_with_its_process_is_adopted_by_a_process_serving_the_room(
+        aroom, monkeypatch):
+    from datetime import timedelta
+
+    from channels.layers import get_channel_layer
+    from django.utils import timezone
+
+    from playground import roomrun
+
+    monkeypatch.setattr(roomrun, "UPKEEP_S", 0.05)
+    code, key = aroom
+    # The row says a player on another process plays every 100 ms, but that process died ten
+    # seconds ago: nothing moves the run.
+    await Room.objects.filter(pk=code).aupdate(
+        playing=True, player="gone-with-its-process", interval_ms=100,
+        changed=timezone.now() - timedelta(seconds=10))
+    follower, snap = await join(code)
+    assert snap["playing"] is True and snap["step"] == 0
+    frames = [await receive_until(follower, lambda m: m["type"] == "frame") for _ in range(3)]
+    assert [f["step"] for f in frames] == [1, 2, 3] and all(f["playing"] for f in frames)
+    row = await Room.objects.aget(pk=code)
+    assert row.playing and row.player not in ("", "gone-with-its-process")
+    adopted = roomrun._players[code]
+    # A player that does step is left alone.
+    assert await roomrun.adopt_orphaned_players(get_channel_layer(), [code]) == []
+    assert roomrun._players[code] is adopted and row.player == (
+        await Room.objects.aget(pk=code)).player
+    teacher, _ = await join(code, key)
+    await teacher.send({"type": "pause"})
+    await receive_until(teacher, lambda m: m["type"] == "playing" and not m["playing"])
+    await adopted  # the adopted player saw the pause and ended
+    for member in (follower, teacher):
+        await member.close()
+
+
 async def test_auto_play_stops_by_itself_when_the_run_is_quiescent(async_client):
     from playground import roomrun
 

@@ -44,14 +44,22 @@ def start_daphne(env, port, log_path):
             time.sleep(0.1)
 
 
+class Servers(list):
+    """The servers' ports, with their processes (`procs`, in the same order)."""
+
+    def __init__(self, ports):
+        super().__init__(ports)
+        self.procs = []
+
+
 @pytest.fixture
 def two_servers(redis_url, tmp_path):  # noqa: F811
     env = django_process_env(REDIS_URL=redis_url,
                              DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env,
                    check=True, capture_output=True, timeout=120)
-    ports = [free_port(), free_port()]
-    procs = []
+    ports = Servers([free_port(), free_port()])
+    procs = ports.procs
     try:
         for index, port in enumerate(ports):
             procs.append(start_daphne(env, port, tmp_path / f"daphne{index}.log"))
@@ -171,3 +179,45 @@ async def scenario(ports):
 
 def test_followers_on_two_daphne_processes_get_every_step_in_order_over_redis(two_servers):
     asyncio.run(asyncio.wait_for(scenario(two_servers), 120))
+
+
+async def adoption(servers):
+    """Auto-play runs in the process that received `play`; that process is killed; the other
+    process, which serves followers of the room, adopts play and the class goes on watching."""
+    code, key = create_room(servers[0], {"protocol": "twopc", "config": CONFIG})
+    path = f"/ws/room/{code}/"
+    teacher = await WebSocket.connect("127.0.0.1", servers[0], f"{path}?key={key}")
+    await run_message(teacher)
+    follower = await WebSocket.connect("127.0.0.1", servers[1], path)
+    await run_message(follower)
+    await asyncio.sleep(0.3)  # let the Redis subscriptions settle
+    await teacher.send({"type": "play", "interval_ms": 100})
+    seen = []
+    while len(seen) < 3:
+        message = await run_message(follower)
+        if message["type"] == "frame":
+            seen.append(message["room_seq"])
+
+    servers.procs[0].kill()  # the player's process dies mid-run, without closing anything
+    servers.procs[0].wait(timeout=10)
+    last_before = seen[-1]
+    after = []
+    while len(after) < 5:
+        message = await run_message(follower, timeout=30)
+        assert message["type"] in ("frame", "snapshot"), message
+        assert message["playing"] is True
+        after.append(message["room_seq"])
+    assert after[0] > last_before
+    assert after == list(range(after[0], after[0] + 5)), "one player: one step per room_seq"
+
+    teacher2 = await WebSocket.connect("127.0.0.1", servers[1], f"{path}?key={key}")
+    await teacher2.send({"type": "pause"})
+    message = await run_message(teacher2)
+    while not (message["type"] == "playing" and message["playing"] is False):
+        message = await run_message(teacher2)
+    for ws in (teacher2, follower):
+        await ws.close()
+
+
+def test_auto_play_goes_on_when_the_process_running_it_is_killed(two_servers):
+    asyncio.run(asyncio.wait_for(adoption(two_servers), 120))
