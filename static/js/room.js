@@ -32,11 +32,11 @@ function main() {
   const act = instructor ? (action) => send({ type: "action", action }) : () => {};
   const diagram = new SequenceDiagram($("diagram"), { onAction: act, actionsHelp: boot.protocol.actions });
   const cards = presenter ? null : new NodeCards($("cards"), { onAction: act, actionsHelp: boot.protocol.actions });
-  // Only the presenter view binds → to a step; elsewhere the hint would mislead.
+  // Only the presenter view binds → to a step; elsewhere the hint would mislead. The strip
+  // shows the instructor's captions (and a preset's remarks) — one place, not two.
   const narration = new Narration({ hint: presenter ? "press →" : "" });
-  const caption = h("p", { class: "room-caption", id: "room-caption", role: "status", "aria-live": "polite" });
+  narration.el.id = "room-caption";
   $("diagram").prepend(narration.el);
-  $("diagram").prepend(caption);
   const status = $("room-status");
 
   // As on the play page (controls.js): forward walks the run's own timeline (a preset's script,
@@ -91,9 +91,6 @@ function main() {
         diagram.render(copy);
         if (cards) cards.render(copy);
       }
-      const text = (copy.narration || {})[String(copy.step)];
-      caption.textContent = text || "";
-      caption.hidden = !text;
       status.textContent = `Room ${boot.code} · step ${copy.step} · ${followers} follower${followers === 1 ? "" : "s"}`
         + (connection === "open" ? "" : ` · ${connection}`);
       app.dataset.connection = connection;
@@ -138,7 +135,8 @@ function main() {
           return;
       }
       // Followers watch: no action buttons, no clickable messages (the server would refuse).
-      if (!instructor) copy.enabled = [];
+      // The presenter view hides them too: it is driven by the clicker keys.
+      if (!instructor || presenter) copy.enabled = [];
       render();
     },
   });

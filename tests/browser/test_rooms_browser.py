@@ -44,7 +44,7 @@ def test_a_step_on_the_instructor_page_appears_on_the_follower_page(browser, pla
 
     teacher.locator("#caption-input").fill("The coordinator asks everyone to prepare.")
     teacher.get_by_role("button", name="Set caption").click()
-    expect(follower.locator("#room-caption")).to_have_text("The coordinator asks everyone to prepare.")
+    expect(follower.locator("#room-caption .narration-text")).to_have_text("The coordinator asks everyone to prepare.")
 
     # The presenter view: clicker keys step and go back; the follower sees both.
     presenter = context.new_page()
@@ -52,6 +52,10 @@ def test_a_step_on_the_instructor_page_appears_on_the_follower_page(browser, pla
     presenter.goto(room["instructor_url"].replace("/?key=", "/present?key="))
     expect(presenter.locator("#app")).to_have_attribute("data-step", "3")
     expect(presenter.locator("#room-status")).to_contain_text("1 follower")
+    # Controls hidden: nothing to click in the diagram, one caption in large type.
+    expect(presenter.locator("#diagram .clickable")).to_have_count(0)
+    expect(presenter.locator("#room-caption .narration-text")).to_have_text(
+        "The coordinator asks everyone to prepare.")
     presenter.keyboard.press("PageDown")
     expect(follower.locator("#app")).to_have_attribute("data-step", "4")
     presenter.keyboard.press("PageUp")
