@@ -55,3 +55,19 @@ export function refresh(node, data, build) {
   fill(node, build(data));
   return true;
 }
+
+/**
+ * `paint` wrapped so that any number of calls before the next animation frame paint once:
+ * a burst of socket messages costs one render.
+ */
+export function oncePerFrame(paint) {
+  let queued = false;
+  return () => {
+    if (queued) return;
+    queued = true;
+    requestAnimationFrame(() => {
+      queued = false;
+      paint();
+    });
+  };
+}

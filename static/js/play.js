@@ -11,6 +11,7 @@ import { Controls } from "./controls.js";
 import { Toasts } from "./toast.js";
 import { Narration } from "./narration.js";
 import { humanize } from "./labels.js";
+import { oncePerFrame } from "./dom.js";
 import { protocolView } from "./views/index.js";
 import { ExplorePanel } from "./explore.js";
 import { ScenarioTools, encodeScenario, linkScenario } from "./scenario.js";
@@ -86,31 +87,25 @@ function main() {
   // A short link's own narration (its author's remarks), while the run is still that run.
   let authorNarration = boot.narration && Object.keys(boot.narration).length ? boot.narration : null;
 
-  let queued = false;
-  const render = () => {
-    if (queued) return;
-    queued = true;
-    requestAnimationFrame(() => {
-      queued = false;
-      if (copy.state) {
-        narration.render(copy);
-        diagram.render(copy);
-        cards.render(copy);
-        checks.render(copy);
-        history.render(copy);
-        if (view) view.render(copy);
-        explore.render(copy);
-      }
-      controls.update(copy, connection);
-      tools.update();
-      // State for tests and for styling the page as a whole.
-      app.dataset.connection = connection;
-      app.dataset.step = String(copy.step);
-      app.dataset.playing = String(copy.playing);
-      app.dataset.quiescent = String(copy.quiescent);
-      app.dataset.seq = String(socket.lastSeq ?? "");
-    });
-  };
+  const render = oncePerFrame(() => {
+    if (copy.state) {
+      narration.render(copy);
+      diagram.render(copy);
+      cards.render(copy);
+      checks.render(copy);
+      history.render(copy);
+      if (view) view.render(copy);
+      explore.render(copy);
+    }
+    controls.update(copy, connection);
+    tools.update();
+    // State for tests and for styling the page as a whole.
+    app.dataset.connection = connection;
+    app.dataset.step = String(copy.step);
+    app.dataset.playing = String(copy.playing);
+    app.dataset.quiescent = String(copy.quiescent);
+    app.dataset.seq = String(socket.lastSeq ?? "");
+  });
 
   const socket = new PlaygroundSocket(socketUrl(boot.ws_path), {
     onOpen(reconnected) {

@@ -9,7 +9,7 @@ import { SequenceDiagram } from "./diagram.js";
 import { NodeCards } from "./cards.js";
 import { Narration } from "./narration.js";
 import { Toasts } from "./toast.js";
-import { h, fill } from "./dom.js";
+import { h, fill, oncePerFrame } from "./dom.js";
 import { humanize } from "./labels.js";
 
 const $ = (id) => document.getElementById(id);
@@ -80,25 +80,19 @@ function main() {
     event.preventDefault();
   });
 
-  let queued = false;
-  const render = () => {
-    if (queued) return;
-    queued = true;
-    requestAnimationFrame(() => {
-      queued = false;
-      if (copy.state) {
-        narration.render(copy);
-        diagram.render(copy);
-        if (cards) cards.render(copy);
-      }
-      status.textContent = `Room ${boot.code} · step ${copy.step} · ${followers} follower${followers === 1 ? "" : "s"}`
-        + (connection === "open" ? "" : ` · ${connection}`);
-      app.dataset.connection = connection;
-      app.dataset.step = String(copy.step);
-      app.dataset.roomSeq = String(roomSeq ?? "");
-      app.dataset.followers = String(followers);
-    });
-  };
+  const render = oncePerFrame(() => {
+    if (copy.state) {
+      narration.render(copy);
+      diagram.render(copy);
+      if (cards) cards.render(copy);
+    }
+    status.textContent = `Room ${boot.code} · step ${copy.step} · ${followers} follower${followers === 1 ? "" : "s"}`
+      + (connection === "open" ? "" : ` · ${connection}`);
+    app.dataset.connection = connection;
+    app.dataset.step = String(copy.step);
+    app.dataset.roomSeq = String(roomSeq ?? "");
+    app.dataset.followers = String(followers);
+  });
 
   const socket = new PlaygroundSocket(socketUrl(boot.ws_path + (instructor ? `?key=${encodeURIComponent(boot.key)}` : "")), {
     onOpen() {},   // the server sends the room's snapshot on connect (a reconnect catches up)
