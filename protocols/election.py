@@ -28,7 +28,7 @@ Variants that break safety, each by dropping one rule:
   ``volatile-votes`` (epoch, vote) is kept in memory only, so a restarted node can vote twice.
 """
 
-from .kernel import InvalidAction, Node, Option, Protocol
+from .kernel import Node, Option, Protocol, UserAction
 from .kernel.protocol import _check_range_pair
 
 APPLY_DELAY = 5           # ms between a leader's lease check and its write to storage
@@ -651,8 +651,11 @@ class Election(Protocol):
                                    "from a leader before it campaigns (drawn from the seeded "
                                    "RNG)", kind=list, validate=_check_range_pair),
     }
-    action_help = {
-        "request": "This client asks the cluster to decide one more value",
+    user_actions = {
+        "request": UserAction(
+            "This client asks the cluster to decide one more value", role="client",
+            only_as_listed="request is enabled only on a client, while it is up and not "
+                           "waiting for another value"),
     }
     presets = PRESETS
 
@@ -712,23 +715,9 @@ class Election(Protocol):
         return [{"type": "request", "node": c} for c in sim.node_ids("client")
                 if sim.status[c] == "up" and sim.nodes[c].durable.waiting is None]
 
-    def perform(self, sim, action):
-        kind = action.get("type")
-        if kind != "request":
-            raise InvalidAction(f"unknown action type {kind!r} for election",
-                                code="unknown_action")
-        if set(action) - {"type", "node"}:
-            raise InvalidAction("unexpected field in request action", code="bad_action")
-        if action not in self.enabled_actions(sim):
-            raise InvalidAction("request is enabled only on a client, while it is up and "
-                                "not waiting for another value")
-        client = sim.nodes[action["node"]]
-
-        def perform():
-            sim.record_event("request", node=client.id, action=dict(action))
-            client.cancel_timer("next-request")
-            client.request()
-        return perform
+    def on_request(self, sim, client, action):
+        client.cancel_timer("next-request")
+        client.request()
 
     # -- checks --------------------------------------------------------------------------
     def checks(self, sim):

@@ -17,8 +17,8 @@ Variant ``no-max``: a receiving node ignores the counter on the message and just
 up. Its timestamps no longer respect causality: a receive can look older than its send.
 """
 
-from .kernel import InvalidAction, Node, Option, Protocol
-from .usertext import text_problem
+from .kernel import Node, Option, Protocol, UserAction
+from .usertext import text_field, text_problem
 
 NEXT_EVENT_DELAY = (20, 100)    # auto-play: simulated ms between a node's own events
 MAX_LABEL = 40
@@ -149,6 +149,14 @@ def _event_notes(sim, ids):
             if e["type"] == "note" and e.get("data", {}).get("event") in ids]
 
 
+def _another_node(sim, action, field):
+    ids = node_ids(sim.config)
+    if action.get(field) not in ids or action[field] == action["node"]:
+        return f"{action['type']} needs '{field}', another node: " + ", ".join(
+            i for i in ids if i != action["node"])
+    return None
+
+
 def _check_labels(value, config):
     if len(value) > 6:
         return "at most 6 labels"
@@ -246,9 +254,12 @@ class Lamport(Protocol):
                          "\"storage\"]", kind=list, validate=_check_labels),
     }
     presets = PRESETS
-    action_help = {
-        "local": "Local event: the node counts one step of its own",
-        "send": "Send a message: the node counts the send and the message carries its counter",
+    user_actions = {
+        "local": UserAction("Local event: the node counts one step of its own",
+                            fields={"label": text_field(MAX_LABEL, optional=True)}),
+        "send": UserAction("Send a message: the node counts the send and the message carries "
+                           "its counter", fields={"to": _another_node,
+                                                  "label": text_field(MAX_LABEL, optional=True)}),
     }
 
     def build(self, sim):
@@ -267,41 +278,11 @@ class Lamport(Protocol):
             out.extend({"type": "send", "node": nid, "to": to} for to in ids if to != nid)
         return out
 
-    def perform(self, sim, action):
-        kind = action.get("type")
-        if kind not in ("local", "send"):
-            raise InvalidAction(f"unknown action type {kind!r} for lamport", code="unknown_action")
-        allowed = {"type", "node", "label"} | ({"to"} if kind == "send" else set())
-        extra = sorted(set(action) - allowed)
-        if extra:
-            raise InvalidAction(f"unexpected field {extra[0]!r} in {kind} action",
-                                code="bad_action")
-        ids = node_ids(sim.config)
-        nid = action.get("node")
-        if nid not in ids:
-            raise InvalidAction(f"{kind} needs 'node', one of: {', '.join(ids)}",
-                                code="bad_action")
-        if kind == "send":
-            to = action.get("to")
-            if to not in ids or to == nid:
-                raise InvalidAction("send needs 'to', another node: "
-                                    + ", ".join(i for i in ids if i != nid), code="bad_action")
-        label = action.get("label")
-        if label is not None:
-            problem = text_problem(label, "label", MAX_LABEL)
-            if problem:
-                raise InvalidAction(problem, code="bad_action")
-        if sim.status[nid] != "up":
-            raise InvalidAction(f"{nid} is {sim.status[nid]}: only a node that is up can act")
-        node = sim.nodes[nid]
+    def on_local(self, sim, node, action):
+        node.local_event(action.get("label"))
 
-        def perform():
-            sim.record_event("request", node=nid, action=dict(action))
-            if kind == "local":
-                node.local_event(label)
-            else:
-                node.send_event(action["to"], label)
-        return perform
+    def on_send(self, sim, node, action):
+        node.send_event(action["to"], action.get("label"))
 
     # -- checks and the total order --------------------------------------------------------
     def checks(self, sim):

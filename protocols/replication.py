@@ -36,7 +36,7 @@ Variants are named starting configurations (`defaults`): `correct` (single leade
 at the leader), `follower-reads`, `multi-leader` and `leaderless`; the options decide.
 """
 
-from .kernel import ConfigError, InvalidAction, Node, Option, Protocol
+from .kernel import ConfigError, Node, Option, Protocol, UserAction
 from .linearizability import live_check
 
 MODES = ("single-leader", "multi-leader", "leaderless")
@@ -310,7 +310,7 @@ class Queue(Node):
 
 
 # ---------------------------------------------------------------------------------------
-# Single-leader replication
+# Leader-based replication: what the single-leader and multi-leader modes share
 # ---------------------------------------------------------------------------------------
 
 class Replica(Node):
@@ -344,16 +344,93 @@ class Replica(Node):
         return any(e["op"] == op for e in self.durable.log)
 
 
-class Leader(Replica):
+class LeaderReplica(Replica):
+    """What every leader does with a client's request: a write is taken at once, a
+    compare-and-set is judged against the leader's own copy. How a write is taken (and
+    when the client is answered) is the mode's own: `take`."""
+
+    def take(self, client, op, key, value, reply):
+        """Take the write key=value of `op`; answer `client` with `reply` when it is done."""
+        raise NotImplementedError
+
+    def on_write(self, src, op, key, value):
+        if not self.answered_before(src, op):
+            self.take(src, op, key, value, "WRITTEN")
+
+    def on_cas(self, src, op, key, expected, new):
+        if self.answered_before(src, op):
+            return
+        current = self.value(key)
+        if current != expected:
+            self.answer(src, op, "CAS-FAILED", current=current)
+            return
+        self.take(src, op, key, new, "CAS-OK")
+
+
+class LogShipping:
+    """Log shipping, as a leader does it: send each receiver the part of the log it has
+    not acknowledged, and resend it every RESEND_INTERVAL until every receiver has it.
+
+    A node that ships its log says to whom (`receivers`), where it keeps how much of the
+    log each has acknowledged (`acknowledged`, in volatile state) and in what message the
+    entries travel (`ship`)."""
+
+    def receivers(self):
+        raise NotImplementedError
+
+    def acknowledged(self):
+        raise NotImplementedError
+
+    def ship(self, receiver, start, entries):
+        """Send `entries`, the log from index `start` + 1 on, to `receiver`."""
+        raise NotImplementedError
+
+    def on_start(self):
+        # After a restart nothing is known of the receivers: send them the log again.
+        if self.durable.log:
+            self.replicate()
+
+    def replicate(self):
+        for receiver in self.receivers():
+            self.send_log(receiver)
+        self.resend_later()
+
+    def send_log(self, receiver):
+        start = self.acknowledged().get(receiver, 0)
+        entries = self.durable.log[start:]
+        if entries:
+            self.ship(receiver, start, entries)
+
+    def behind(self):
+        return [r for r, n in self.acknowledged().items() if n < len(self.durable.log)]
+
+    def on_resend(self):
+        for receiver in self.behind():
+            self.send_log(receiver)
+        self.resend_later()
+
+    def resend_later(self):
+        # Messages may be lost: while anyone lacks part of the log, try again later.
+        if self.behind():
+            self.set_timer("resend", RESEND_INTERVAL)
+
+    def acknowledge(self, receiver, length):
+        """`receiver` has the log up to `length`; stop resending once all have it all."""
+        acknowledged = self.acknowledged()
+        acknowledged[receiver] = max(acknowledged.get(receiver, 0), length)
+        if not self.behind():
+            self.cancel_timer("resend")
+
+
+# ---------------------------------------------------------------------------------------
+# Single-leader replication
+# ---------------------------------------------------------------------------------------
+
+class Leader(LogShipping, LeaderReplica):
     role = "leader"
 
     def initial_volatile(self):
         return {"matched": {f: 0 for f in self.followers()}, "waiting": {}}
-
-    def on_start(self):
-        # After a restart nothing is known of the followers: send them the log again.
-        if self.durable.log:
-            self.replicate()
 
     def followers(self):
         return self.sim.node_ids("follower")
@@ -366,54 +443,30 @@ class Leader(Replica):
         lag = ", ".join(f"{f} −{n}" for f, n in behind.items() if n > 0)
         return super().summary() + (f"; behind: {lag}" if lag else "")
 
-    def on_write(self, src, op, key, value):
-        if not self.answered_before(src, op):
-            self.append(src, op, key, value, "WRITTEN", {})
-
-    def on_cas(self, src, op, key, expected, new):
-        if self.answered_before(src, op):
-            return
-        current = self.value(key)
-        if current != expected:
-            self.answer(src, op, "CAS-FAILED", current=current)
-            return
-        self.append(src, op, key, new, "CAS-OK", {})
-
-    def append(self, client, op, key, value, reply, payload):
+    def take(self, client, op, key, value, reply):
+        """Append the write to the log; the client hears once the synchronous followers
+        have it (see release)."""
         entry = {"index": len(self.durable.log) + 1, "key": key, "value": value, "op": op}
         self.durable.log.append(entry)
         self.durable.data[key] = value
-        self.volatile.waiting[str(entry["index"])] = [client, op, reply, payload]
+        self.volatile.waiting[str(entry["index"])] = [client, op, reply, {}]
         self.release()
         self.replicate()
 
-    def replicate(self):
-        for f in self.followers():
-            self.send_log(f)
-        if self.behind():
-            self.set_timer("resend", RESEND_INTERVAL)
+    # -- log shipping: APPEND to every follower ------------------------------------------
+    def receivers(self):
+        return self.followers()
 
-    def send_log(self, follower):
-        matched = self.volatile.matched.get(follower, 0)
-        entries = self.durable.log[matched:]
-        if entries:
-            self.send(follower, "APPEND", writes=_writes(entries), prev=matched,
-                      entries=entries, ops=[e["op"] for e in entries])
+    def acknowledged(self):
+        return self.volatile.matched
 
-    def behind(self):
-        return [f for f, m in self.volatile.matched.items() if m < len(self.durable.log)]
-
-    def on_resend(self):
-        for f in self.behind():
-            self.send_log(f)
-        if self.behind():
-            self.set_timer("resend", RESEND_INTERVAL)
+    def ship(self, follower, start, entries):
+        self.send(follower, "APPEND", writes=_writes(entries), prev=start, entries=entries,
+                  ops=[e["op"] for e in entries])
 
     def on_appended(self, src, length):
-        self.volatile.matched[src] = max(self.volatile.matched.get(src, 0), length)
+        self.acknowledge(src, length)
         self.release()
-        if not self.behind():
-            self.cancel_timer("resend")
 
     def release(self):
         """Answer the writes every synchronous follower now has (all, if there are none)."""
@@ -446,7 +499,7 @@ class Follower(Replica):
 # Multi-leader replication, last writer wins
 # ---------------------------------------------------------------------------------------
 
-class MultiLeader(Replica):
+class MultiLeader(LogShipping, LeaderReplica):
     """A leader in its own datacenter. `data[key]` is the winning write: value, timestamp
     [clock, origin, seq], and `deps` -- how much of each leader's log its origin had seen,
     which tells a write superseded (known to the winner) from a write lost (concurrent)."""
@@ -458,10 +511,6 @@ class MultiLeader(Replica):
 
     def initial_volatile(self):
         return {"acked": {p: 0 for p in self.peers()}}
-
-    def on_start(self):
-        if self.durable.log:
-            self.replicate()
 
     def peers(self):
         return [p for p in self.sim.node_ids("leader") if p != self.id]
@@ -475,21 +524,11 @@ class MultiLeader(Replica):
         index = int(self.id[1:]) - 1
         return self.now + (offsets[index] if index < len(offsets) else 0)
 
-    def on_write(self, src, op, key, value):
-        if not self.answered_before(src, op):
-            self.accept(src, op, key, value)
-            self.answer(src, op, "WRITTEN")
-
-    def on_cas(self, src, op, key, expected, new):
-        if self.answered_before(src, op):
-            return
-        current = self.value(key)
-        if current != expected:
-            self.answer(src, op, "CAS-FAILED", current=current)
-            return
-        # Judged by this leader alone: another leader may be granting the same right now.
-        self.accept(src, op, key, new)
-        self.answer(src, op, "CAS-OK")
+    def take(self, client, op, key, value, reply):
+        # The client hears at once. A compare-and-set was judged by this leader alone:
+        # another leader may be granting the same right now.
+        self.accept(client, op, key, value)
+        self.answer(client, op, reply)
 
     def accept(self, client, op, key, value):
         seq = len(self.durable.log) + 1
@@ -524,27 +563,16 @@ class MultiLeader(Replica):
                   f"concurrent {winner['key']}={_label(winner['value'])} "
                   f"({winner['client']})", lost=loser["op"], by=winner["op"])
 
-    def replicate(self):
-        for peer in self.peers():
-            self.send_log(peer)
-        if self.behind():
-            self.set_timer("resend", RESEND_INTERVAL)
+    # -- log shipping: REPLICATE its own writes to every peer --------------------------------
+    def receivers(self):
+        return self.peers()
 
-    def send_log(self, peer):
-        acked = self.volatile.acked.get(peer, 0)
-        entries = self.durable.log[acked:]
-        if entries:
-            self.send(peer, "REPLICATE", writes=_writes(entries), entries=entries,
-                      ops=[e["op"] for e in entries])
+    def acknowledged(self):
+        return self.volatile.acked
 
-    def behind(self):
-        return [p for p, a in self.volatile.acked.items() if a < len(self.durable.log)]
-
-    def on_resend(self):
-        for peer in self.behind():
-            self.send_log(peer)
-        if self.behind():
-            self.set_timer("resend", RESEND_INTERVAL)
+    def ship(self, peer, start, entries):
+        self.send(peer, "REPLICATE", writes=_writes(entries), entries=entries,
+                  ops=[e["op"] for e in entries])
 
     def on_replicate(self, src, writes, entries, ops):
         seen = self.durable.seen
@@ -555,9 +583,7 @@ class MultiLeader(Replica):
         self.send(src, "REPLICATED", upto=seen.get(src, 0))
 
     def on_replicated(self, src, upto):
-        self.volatile.acked[src] = max(self.volatile.acked.get(src, 0), upto)
-        if not self.behind():
-            self.cancel_timer("resend")
+        self.acknowledge(src, upto)
 
 
 def _writes(entries):
@@ -637,6 +663,47 @@ def _offsets(value, config):
     if len(value) > 5 or not all(isinstance(o, int) and not isinstance(o, bool)
                                  and -10_000 <= o <= 10_000 for o in value):
         return "must list at most 5 clock offsets in ms (each within ±10000)"
+    return None
+
+
+def _scalar(value, nullable):
+    if value is None:
+        return nullable
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, str) and 0 < len(value) <= 24)
+
+
+# Field checks for the user actions (see UserAction): what is wrong with a field, or None.
+
+def _key(sim, action, field):
+    keys = sim.config["keys"]
+    if action.get(field) not in keys:
+        return f"{action['type']} needs '{field}', one of: {', '.join(keys)}"
+    return None
+
+
+def _scalar_field(sim, action, field):
+    # Only a compare-and-set's 'from' may be null: it expects a key never written.
+    nullable = field == "from"
+    if not _scalar(action.get(field), nullable):
+        return (f"'{field}' must be a number or a short string"
+                + (" (or null)" if nullable else ""))
+    return None
+
+
+def _via(sim, action, field):
+    via = action.get(field)
+    if via is None:
+        return None
+    mode = sim.config["mode"]
+    replicas = [n for n in sim.nodes if n.startswith("r")]
+    if mode == "leaderless":
+        return "leaderless requests go to every replica: no 'via'"
+    if via not in replicas:
+        return f"'via' must be a replica: {', '.join(replicas)}"
+    if mode == "single-leader" and action["type"] != "read" and via != "r1":
+        return "with a single leader, writes and compare-and-sets go to the leader r1"
     return None
 
 
@@ -832,10 +899,14 @@ class Replication(Protocol):
                                 "message queue", kind=bool),
     }
     presets = PRESETS
-    action_help = {
-        "read": "A client reads a key (optionally \"via\" a chosen replica)",
-        "write": "A client writes a value to a key",
-        "cas": "A client compare-and-sets a key: from → to (not in leaderless mode)",
+    user_actions = {
+        "read": UserAction("A client reads a key (optionally \"via\" a chosen replica)",
+                           role="client", fields={"key": _key, "via": _via}),
+        "write": UserAction("A client writes a value to a key", role="client",
+                            fields={"key": _key, "value": _scalar_field, "via": _via}),
+        "cas": UserAction("A client compare-and-sets a key: from → to (not in leaderless mode)",
+                          role="client", fields={"key": _key, "from": _scalar_field,
+                                                 "to": _scalar_field, "via": _via}),
     }
 
     def explore_defaults(self, variant=None):
@@ -928,63 +999,23 @@ class Replication(Protocol):
                                 "to": client.next_value()})
         return out
 
-    def perform(self, sim, action):
-        kind = action.get("type")
-        if kind not in ("read", "write", "cas"):
-            raise InvalidAction(f"unknown action type {kind!r} for replication",
-                                code="unknown_action")
-        fields = {"read": {"node", "key", "via"}, "write": {"node", "key", "value", "via"},
-                  "cas": {"node", "key", "from", "to", "via"}}[kind]
-        extra = set(action) - fields - {"type"}
-        if extra:
-            raise InvalidAction(f"unexpected field {sorted(extra)[0]!r} in {kind} action",
-                                code="bad_action")
-        cfg = sim.config
-        cid = action.get("node")
-        if cid not in sim.node_ids("client"):
-            raise InvalidAction(f"{kind} needs 'node', one of: "
-                                + ", ".join(sim.node_ids("client")), code="bad_action")
-        key = action.get("key")
-        if key not in cfg["keys"]:
-            raise InvalidAction(f"{kind} needs 'key', one of: {', '.join(cfg['keys'])}",
-                                code="bad_action")
-        for field in ("value", "from", "to"):
-            if field in fields and field != "via" and not _scalar(action.get(field),
-                                                                  field == "from"):
-                raise InvalidAction(f"'{field}' must be a number or a short string"
-                                    + (" (or null)" if field == "from" else ""),
-                                    code="bad_action")
-        if kind == "cas" and not offers_cas(cfg):
-            raise InvalidAction("leaderless replication offers no compare-and-set: it needs "
-                                "consensus")
-        via = action.get("via")
-        if via is not None:
-            self._check_via(sim, kind, via)
-        client = sim.nodes[cid]
-        if sim.status[cid] != "up":
-            raise InvalidAction(f"{cid} is {sim.status[cid]}")
+    def why_not_enabled(self, sim, client, action):
+        if action["type"] == "cas" and not offers_cas(sim.config):
+            return "leaderless replication offers no compare-and-set: it needs consensus"
         if client.volatile.op is not None:
-            raise InvalidAction(f"{cid} is still waiting for its {client.volatile.op['kind']}: "
-                                "a client runs one operation at a time")
+            return (f"{client.id} is still waiting for its {client.volatile.op['kind']}: "
+                    "a client runs one operation at a time")
+        return None
 
-        def perform():
-            sim.record_event("request", node=cid, action=dict(action))
-            client.begin(kind, key, value=action.get("to", action.get("value")),
-                         expected=action.get("from"), via=via)
-        return perform
+    def on_read(self, sim, client, action):
+        client.begin("read", action["key"], via=action.get("via"))
 
-    def _check_via(self, sim, kind, via):
-        mode = sim.config["mode"]
-        replicas = [n for n in sim.nodes if n.startswith("r")]
-        if mode == "leaderless":
-            raise InvalidAction("leaderless requests go to every replica: no 'via'",
-                                code="bad_action")
-        if via not in replicas:
-            raise InvalidAction(f"'via' must be a replica: {', '.join(replicas)}",
-                                code="bad_action")
-        if mode == "single-leader" and kind != "read" and via != "r1":
-            raise InvalidAction("with a single leader, writes and compare-and-sets go to the "
-                                "leader r1", code="bad_action")
+    def on_write(self, sim, client, action):
+        client.begin("write", action["key"], value=action["value"], via=action.get("via"))
+
+    def on_cas(self, sim, client, action):
+        client.begin("cas", action["key"], value=action["to"], expected=action.get("from"),
+                     via=action.get("via"))
 
     # -- checks --------------------------------------------------------------------------
     def checks(self, sim):
@@ -999,14 +1030,6 @@ class Replication(Protocol):
         if sim.config["image_resizer"]:
             out.append(_resizer(sim))
         return out
-
-
-def _scalar(value, nullable):
-    if value is None:
-        return nullable
-    if isinstance(value, bool):
-        return False
-    return isinstance(value, int) or (isinstance(value, str) and 0 < len(value) <= 24)
 
 
 def _lag(sim):

@@ -28,9 +28,9 @@ and then two users get the same name. To be sure, the node would have to check w
 nodes -- which is what total order broadcast does.
 """
 
-from .kernel import ConfigError, InvalidAction, Node, Option, Protocol
+from .kernel import ConfigError, Node, Option, Protocol, UserAction
 from .linearizability import live_check
-from .usertext import text_problem
+from .usertext import text_field, text_problem
 
 RETRY_INTERVAL = 200      # a node re-sends its unsequenced messages to the sequencer
 SUSPECT_AFTER = 2         # retries without a word from the sequencer before suspecting it
@@ -671,8 +671,10 @@ class TotalOrderBroadcast(Protocol):
                                "claims before deciding, in ms", minimum=0, maximum=10_000),
     }
     presets = PRESETS
-    action_help = {
-        "claim": "Claim a username: a user asks this node to register a name for them",
+    user_actions = {
+        "claim": UserAction("Claim a username: a user asks this node to register a name for "
+                            "them", fields={"user": text_field(MAX_NAME),
+                                            "name": text_field(MAX_NAME)}),
     }
 
     def defaults(self, variant=None):
@@ -706,31 +708,8 @@ class TotalOrderBroadcast(Protocol):
                 out.append(_claim(nid, SUGGESTED_USERS[i % len(SUGGESTED_USERS)], "bob"))
         return out
 
-    def perform(self, sim, action):
-        kind = action.get("type")
-        if kind != "claim":
-            raise InvalidAction(f"unknown action type {kind!r} for tob", code="unknown_action")
-        extra = sorted(set(action) - {"type", "node", "user", "name"})
-        if extra:
-            raise InvalidAction(f"unexpected field {extra[0]!r} in claim action",
-                                code="bad_action")
-        ids = node_ids(sim.config)
-        nid = action.get("node")
-        if nid not in ids:
-            raise InvalidAction(f"claim needs 'node', one of: {', '.join(ids)}", code="bad_action")
-        for field in ("user", "name"):
-            problem = text_problem(action.get(field), f"claim '{field}'", MAX_NAME)
-            if problem:
-                raise InvalidAction(problem, code="bad_action")
-        if sim.status[nid] != "up":
-            raise InvalidAction(f"{nid} is {sim.status[nid]}: only a node that is up can take "
-                                "a claim")
-        node = sim.nodes[nid]
-
-        def perform():
-            sim.record_event("request", node=nid, action=dict(action))
-            node.claim(action["user"], action["name"])
-        return perform
+    def on_claim(self, sim, node, action):
+        node.claim(action["user"], action["name"])
 
     # -- checks -----------------------------------------------------------------------------
     def total_order(self, sim):

@@ -19,7 +19,7 @@ Variant ``heuristic``: an in-doubt participant that waits too long decides on it
 (a "heuristic decision", as XA allows) -- and atomicity can break.
 """
 
-from .kernel import InvalidAction, Node, Option, Protocol
+from .kernel import Node, Option, Protocol, UserAction
 
 PREPARE_TIMEOUT = 300     # a participant gives up on a transaction never prepared
 VOTE_TIMEOUT = 250        # the coordinator gives up waiting for votes
@@ -511,10 +511,16 @@ class TwoPhaseCommit(Protocol):
                                      choices=("abort", "commit")),
     }
     presets = PRESETS
-    action_help = {
-        "begin": "Begin a transaction (the client writes x at every participant, then asks "
-                 "to commit)",
-        "vote-no": "Make this participant vote no when asked to prepare",
+    user_actions = {
+        "begin": UserAction(
+            "Begin a transaction (the client writes x at every participant, then asks "
+            "to commit)", role="client",
+            only_as_listed="begin is enabled only on the client, while it is up and has no "
+                           "transaction running"),
+        "vote-no": UserAction(
+            "Make this participant vote no when asked to prepare", role="participant",
+            only_as_listed="vote-no is not enabled for {node!r}: it must be an up "
+                           "participant that is not already voting no"),
     }
 
     def explore_defaults(self, variant=None):
@@ -556,30 +562,13 @@ class TwoPhaseCommit(Protocol):
                 out.append({"type": "vote-no", "node": pid})
         return out
 
-    def perform(self, sim, action):
-        kind = action.get("type")
-        if kind not in ("begin", "vote-no"):
-            raise InvalidAction(f"unknown action type {kind!r} for twopc", code="unknown_action")
-        if set(action) - {"type", "node"}:
-            raise InvalidAction(f"unexpected field in {kind} action", code="bad_action")
-        if action not in self.enabled_actions(sim):
-            who = action.get("node")
-            if kind == "begin":
-                raise InvalidAction("begin is enabled only on the client, while it is up and "
-                                    "has no transaction running")
-            raise InvalidAction(f"vote-no is not enabled for {who!r}: it must be an up "
-                                "participant that is not already voting no")
-        node = sim.nodes[action["node"]]
+    def on_begin(self, sim, client, action):
+        client.cancel_timer("next-transaction")
+        client.begin()
 
-        def perform():
-            sim.record_event("request", node=node.id, action=dict(action))
-            if kind == "begin":
-                node.cancel_timer("next-transaction")
-                node.begin()
-            else:
-                node.volatile.vote_no = True
-                node.note("will vote no")
-        return perform
+    def on_vote_no(self, sim, participant, action):
+        participant.volatile.vote_no = True
+        participant.note("will vote no")
 
     # -- checks --------------------------------------------------------------------------
     def checks(self, sim):

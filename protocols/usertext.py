@@ -24,3 +24,15 @@ def text_problem(value, what, max_length=32):
         if unicodedata.category(char) in _REFUSED_CATEGORIES:
             return f"{what} must not contain control or invisible characters (U+{ord(char):04X})"
     return None
+
+
+def text_field(max_length=32, optional=False):
+    """A field check for a UserAction (protocols.kernel): the field holds user text of at
+    most `max_length` characters (or is absent or null, if `optional`). The sentence names the
+    action and the field, e.g. "claim 'name' must not be blank"."""
+    def problem(sim, action, field):
+        value = action.get(field)
+        if value is None and optional:
+            return None
+        return text_problem(value, f"{action['type']} '{field}'", max_length)
+    return problem

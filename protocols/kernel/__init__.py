@@ -2,12 +2,12 @@
 
 from .errors import ConfigError, InvalidAction, PlaygroundError, UnknownProtocol
 from .node import Node
-from .protocol import Option, Protocol
+from .protocol import Option, Protocol, UserAction
 from .record import Record, deep_copy
 from .simulation import CRASHED, PAUSED, UP, Simulation, canonical, replay
 
 __all__ = [
     "ConfigError", "InvalidAction", "PlaygroundError", "UnknownProtocol", "Node", "Option",
-    "Protocol", "Record", "deep_copy", "Simulation", "canonical", "replay", "UP", "CRASHED",
-    "PAUSED",
+    "Protocol", "UserAction", "Record", "deep_copy", "Simulation", "canonical", "replay", "UP",
+    "CRASHED", "PAUSED",
 ]

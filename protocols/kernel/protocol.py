@@ -1,9 +1,12 @@
 """What a protocol declares: its nodes, variants, options, checks and own actions.
 
-Options are validated here once, so protocol code can trust its config.
+Options and user actions are validated here once, so protocol code can trust its config
+and a handler can trust its action.
 """
 
 from .errors import ConfigError, InvalidAction
+from .node import handler_name
+from .simulation import UP
 
 
 class Option:
@@ -93,6 +96,27 @@ KERNEL_OPTIONS = {
 }
 
 
+class UserAction:
+    """One kind of protocol-specific user action, as the protocol declares it in
+    `Protocol.user_actions`; the kernel checks an action against it before the protocol's
+    handler sees it (see Protocol.perform).
+
+    help: one line for the UI. role: the role of the node it is taken at (None: any node).
+    fields: the fields it may carry besides 'type' and 'node', in the order they are
+    checked, each mapped to None (any value, or absent) or to a function
+    (sim, action, field) -> a sentence saying what is wrong with it, or None
+    (protocols.usertext.text_field makes one for text typed by users).
+    only_as_listed: for an action that is enabled exactly when `enabled_actions` lists it,
+    the sentence a user reads when it does not ("{node}" stands for the node's id).
+    """
+
+    def __init__(self, help, role=None, fields=None, only_as_listed=None):
+        self.help = help
+        self.role = role
+        self.fields = dict(fields or {})
+        self.only_as_listed = only_as_listed
+
+
 class Protocol:
     """Subclass per protocol. Class attributes describe it; methods build and judge it."""
 
@@ -102,9 +126,23 @@ class Protocol:
     variants = {"correct": "the protocol as specified"}
     default_variant = "correct"
     options = {}
-    # help for protocol-specific actions: {"begin": "Begin a transaction", ...}
-    action_help = {}
+    # Protocol-specific user actions: {"begin": UserAction("Begin a transaction", ...), ...};
+    # each is handled by a method on_<type>(sim, node, action), e.g. on_vote_no.
+    user_actions = {}
     presets = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # A missing handler would otherwise show only when a user first takes the action.
+        for kind in cls.user_actions:
+            if not callable(getattr(cls, handler_name(kind), None)):
+                raise TypeError(f"{cls.__name__} declares user action {kind!r} but has no "
+                                f"{handler_name(kind)}(sim, node, action)")
+
+    @property
+    def action_help(self):
+        """{type: one line of help} for each user action."""
+        return {kind: spec.help for kind, spec in self.user_actions.items()}
 
     # -- configuration ------------------------------------------------------------------
     def all_options(self):
@@ -167,8 +205,49 @@ class Protocol:
 
     def perform(self, sim, action):
         """Validate a protocol-specific action and return a zero-argument function applying
-        it; raise InvalidAction if it is unknown or not enabled. Must not change state."""
-        raise InvalidAction(f"unknown action type {action.get('type')!r}", code="unknown_action")
+        it; raise InvalidAction if it is unknown or not enabled. Must not change state.
+
+        Checks, in order, what `user_actions` declares: the type (code unknown_action),
+        no unexpected fields, a 'node' of the declared role, each field's own check (code
+        bad_action); then that the node is up and `why_not_enabled` (code not_enabled).
+        The function records a `request` event and calls on_<type>(sim, node, action)."""
+        kind = action.get("type")
+        spec = self.user_actions.get(kind)
+        if spec is None:
+            # Naming the protocol helps only where it has actions of its own.
+            where = f" for {self.name}" if self.user_actions else ""
+            raise InvalidAction(f"unknown action type {kind!r}{where}", code="unknown_action")
+        extra = sorted(set(action) - {"type", "node"} - set(spec.fields))
+        if extra:
+            raise InvalidAction(f"unexpected field {extra[0]!r} in {kind} action",
+                                code="bad_action")
+        node_id = sim._node(action, spec.role)
+        for field, check in spec.fields.items():
+            problem = None if check is None else check(sim, action, field)
+            if problem:
+                raise InvalidAction(problem, code="bad_action")
+        status = sim.status[node_id]
+        if status != UP:
+            raise InvalidAction(f"{node_id} is {status}: only a node that is up can act")
+        node = sim.nodes[node_id]
+        problem = self.why_not_enabled(sim, node, action)
+        if problem:
+            raise InvalidAction(problem)
+        handler = getattr(self, handler_name(kind))
+
+        def perform():
+            sim.record_event("request", node=node_id, action=dict(action))
+            handler(sim, node, action)
+        return perform
+
+    def why_not_enabled(self, sim, node, action):
+        """Why `action`, well formed and taken at `node` (which is up), is not enabled now:
+        a sentence, or None when it is. Must not change state. By default an action
+        declared `only_as_listed` must be one that `enabled_actions` lists."""
+        spec = self.user_actions[action["type"]]
+        if spec.only_as_listed is not None and action not in self.enabled_actions(sim):
+            return spec.only_as_listed.format(node=node.id)
+        return None
 
     def describe(self):
         return {

@@ -237,11 +237,13 @@ class Simulation:
             raise InvalidAction(f"message {msg_id} is not in flight")
         return msg
 
-    def _node(self, action):
+    def _node(self, action, role=None):
+        """The action's 'node', which must name a node (of `role`, if given)."""
         node_id = action.get("node")
-        if not isinstance(node_id, str) or node_id not in self.nodes:
-            raise InvalidAction(f"{action['type']} needs 'node', one of: "
-                                + ", ".join(self.nodes), code="bad_action")
+        ids = self.nodes if role is None else self.node_ids(role)
+        if not isinstance(node_id, str) or node_id not in ids:
+            raise InvalidAction(f"{action['type']} needs 'node', one of: " + ", ".join(ids),
+                                code="bad_action")
         return node_id
 
     def _after(self, action, field):

@@ -9,7 +9,8 @@ import pytest
 
 from protocols import registry
 from protocols.kernel import (ConfigError, InvalidAction, Node, Option, Protocol, Simulation,
-                              canonical, replay)
+                              UserAction, canonical, replay)
+from protocols.usertext import text_field
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -143,6 +144,75 @@ def test_every_enabled_action_is_accepted(sim):
             other = sim.clone()
             other.apply(action)
         sim.auto_step()
+
+
+class PingOnRequest(PingPong):
+    """PingPong with user actions: the pinger may be asked to ping, or to note a word."""
+
+    name = "pingrequest"
+    user_actions = {
+        "ping": UserAction("The pinger pings now", role="pinger",
+                           only_as_listed="ping is enabled only while {node!r} has pinged "
+                                          "fewer than 3 times"),
+        "say": UserAction("A node notes a word", fields={"word": text_field(8)}),
+    }
+
+    def enabled_actions(self, sim):
+        pinger = sim.nodes["pinger"]
+        if sim.status["pinger"] == "up" and pinger.volatile.sent < 3:
+            return [{"type": "ping", "node": "pinger"}]
+        return []
+
+    def on_ping(self, sim, pinger, action):
+        pinger.volatile.sent += 1
+        pinger.send("ponger", "PING", n=pinger.volatile.sent)
+
+    def on_say(self, sim, node, action):
+        node.note(action["word"])
+
+
+def test_declared_user_actions_are_checked_by_the_kernel_and_change_nothing_when_refused():
+    sim = Simulation(PingOnRequest(), seed=1)
+    before = (canonical(sim.snapshot()), len(sim.trace))
+    for bad, code, words in (
+            ({"type": "teleport"}, "unknown_action", "unknown action type 'teleport' for "
+                                                     "pingrequest"),
+            ({"type": "ping", "node": "pinger", "n": 2}, "bad_action",
+             "unexpected field 'n' in ping action"),
+            ({"type": "ping", "node": "ponger"}, "bad_action", "ping needs 'node', one of: "
+                                                               "pinger"),
+            ({"type": "say", "node": "mars", "word": "hi"}, "bad_action",
+             "say needs 'node', one of: pinger, ponger"),
+            ({"type": "say", "node": "ponger", "word": "a\u202eb"}, "bad_action",
+             "say 'word' must not contain control or invisible characters (U+202E)"),
+            ({"type": "say", "node": "ponger"}, "bad_action", "say 'word' must be a string")):
+        with pytest.raises(InvalidAction) as info:
+            sim.apply(bad)
+        assert (info.value.code, info.value.message) == (code, words)
+    assert (canonical(sim.snapshot()), len(sim.trace)) == before
+
+    events = sim.apply({"type": "say", "node": "ponger", "word": "hello"})
+    assert [(e["type"], e.get("action"), e.get("text")) for e in events] == [
+        ("request", {"type": "say", "node": "ponger", "word": "hello"}, None),
+        ("note", None, "hello")]
+    for _ in range(3):
+        sim.apply({"type": "ping", "node": "pinger"})
+    with pytest.raises(InvalidAction, match="while 'pinger' has pinged fewer than 3") as info:
+        sim.apply({"type": "ping", "node": "pinger"})
+    assert info.value.code == "not_enabled"
+    sim.apply({"type": "crash", "node": "ponger"})
+    with pytest.raises(InvalidAction, match="ponger is crashed: only a node that is up"):
+        sim.apply({"type": "say", "node": "ponger", "word": "hi"})
+    assert PingOnRequest().describe()["actions"] == {"ping": "The pinger pings now",
+                                                     "say": "A node notes a word"}
+
+
+def test_a_protocol_without_user_actions_refuses_other_types_and_a_missing_handler_is_caught():
+    with pytest.raises(InvalidAction, match="^unknown action type 'ping'$") as info:
+        Simulation(PingPong(), seed=1).apply({"type": "ping", "node": "pinger"})
+    assert info.value.code == "unknown_action"
+    with pytest.raises(TypeError, match="on_vote_no"):
+        type("Forgetful", (PingPong,), {"user_actions": {"vote-no": UserAction("vote no")}})
 
 
 def test_checks_run_after_every_step_and_report_changes():
