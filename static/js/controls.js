@@ -8,6 +8,20 @@ import { formatTime, shortHash, humanize } from "./labels.js";
 export const SPEEDS = [1600, 1000, 650, 400, 250, 120, 60];
 const DEFAULT_SPEED = 3;
 
+/** "400 ms", "1.6 s": an auto-play interval as the speed control shows it. */
+export function intervalText(ms) {
+  return ms >= 1000 ? `${ms / 1000} s` : `${ms} ms`;
+}
+
+/** The speed setting closest to an interval (a room's, say, set elsewhere). */
+export function nearestSpeed(ms) {
+  let best = 0;
+  SPEEDS.forEach((value, index) => {
+    if (Math.abs(value - ms) < Math.abs(SPEEDS[best] - ms)) best = index;
+  });
+  return best;
+}
+
 export const SHORTCUTS = [
   [["→", "s"], "step forward (redo after going back)"],
   [["←", "b"], "step back"],
@@ -163,8 +177,7 @@ export class Controls {
   }
 
   renderSpeed() {
-    const ms = SPEEDS[this.speed];
-    this.speedText.textContent = ms >= 1000 ? `${ms / 1000} s` : `${ms} ms`;
+    this.speedText.textContent = intervalText(SPEEDS[this.speed]);
     this.speedText.title = "time between auto-play steps";
   }
 

@@ -11,6 +11,7 @@ import { Narration } from "./narration.js";
 import { Toasts } from "./toast.js";
 import { h, fill, oncePerFrame } from "./dom.js";
 import { humanize } from "./labels.js";
+import { SPEEDS, intervalText, nearestSpeed } from "./controls.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -48,13 +49,28 @@ function main() {
   const fork = () => window.open(boot.fork_url, "_blank", "noopener");
   const blank = () => document.body.classList.toggle("room-blank");
 
+  // The room's auto-play speed (snapshots and `playing` messages say what it is now).
+  let intervalMs = SPEEDS[3];
+  const playButton = h("button", { type: "button", class: "btn", id: "room-play",
+    title: "Play / pause (space in the presenter view)",
+    onclick: () => send(copy.playing ? { type: "pause" } : { type: "play", interval_ms: intervalMs }) }, "▶ Play");
+  const speedInput = h("input", { type: "range", id: "room-speed", min: 0, max: SPEEDS.length - 1,
+    step: 1, value: nearestSpeed(intervalMs), "aria-label": "Speed" });
+  const speedText = h("span", { class: "speed-text", title: "time between auto-play steps" });
+  speedInput.addEventListener("input", () => {
+    intervalMs = SPEEDS[Number(speedInput.value)];
+    send({ type: "speed", interval_ms: intervalMs });
+    render();
+  });
+
   if (instructor && !presenter) {
     const captionInput = h("input", { type: "text", id: "caption-input", maxlength: "500",
       placeholder: "Caption for this step", "aria-label": "Caption for this step" });
     fill($("toolbar"),
       h("button", { type: "button", class: "btn", id: "room-back", onclick: () => send({ type: "back" }) }, "◀ Back"),
       h("button", { type: "button", class: "btn btn-primary", id: "room-step", onclick: () => forward() }, "Step ▶"),
-      h("button", { type: "button", class: "btn", id: "room-play", onclick: () => send({ type: copy.playing ? "pause" : "play" }) }, "Play / pause"),
+      playButton,
+      h("label", { class: "tb-field tb-speed" }, h("span", { class: "tb-label" }, "Speed"), speedInput, speedText),
       captionInput,
       h("button", { type: "button", class: "btn", onclick: () => send({ type: "caption", text: captionInput.value }) }, "Set caption"),
       h("a", { href: `/room/${boot.code}/present?key=${encodeURIComponent(boot.key)}` }, "Presenter view"),
@@ -74,7 +90,7 @@ function main() {
     // Clickers send PageDown / PageUp, and often B (blank screen) and space.
     if (event.key === "PageDown" || event.key === "ArrowRight") forward();
     else if (event.key === "PageUp" || event.key === "ArrowLeft") send({ type: "back" });
-    else if (event.key === " ") send({ type: copy.playing ? "pause" : "play" });
+    else if (event.key === " ") send(copy.playing ? { type: "pause" } : { type: "play", interval_ms: intervalMs });
     else if (event.key === "b" || event.key === "B") { send({ type: "pause" }); blank(); }
     else return;
     event.preventDefault();
@@ -88,8 +104,12 @@ function main() {
     }
     status.textContent = `Room ${boot.code} · step ${copy.step} · ${followers} follower${followers === 1 ? "" : "s"}`
       + (connection === "open" ? "" : ` · ${connection}`);
+    playButton.textContent = copy.playing ? "❚❚ Pause" : "▶ Play";
+    if (document.activeElement !== speedInput) speedInput.value = String(nearestSpeed(intervalMs));
+    speedText.textContent = intervalText(intervalMs);
     app.dataset.connection = connection;
     app.dataset.step = String(copy.step);
+    app.dataset.playing = String(copy.playing);
     app.dataset.roomSeq = String(roomSeq ?? "");
     app.dataset.followers = String(followers);
   });
@@ -108,6 +128,7 @@ function main() {
         case "snapshot":
           copy.applySnapshot(msg);
           if (msg.room) followers = msg.room.followers;
+          if (typeof msg.interval_ms === "number") intervalMs = msg.interval_ms;
           break;
         case "frame":
           copy.applyFrame(msg);
@@ -118,6 +139,7 @@ function main() {
           break;
         case "playing":
           copy.setPlaying?.(msg.playing);
+          if (typeof msg.interval_ms === "number") intervalMs = msg.interval_ms;
           break;
         case "followers":
           followers = msg.count;

@@ -85,3 +85,38 @@ def test_teach_this_run_opens_a_room_at_the_current_step(page, play_server, page
     page.goto(follow.get_attribute("href"))
     expect(page.locator("#app")).to_have_attribute("data-step", "2")
     assert page_errors == []
+
+
+def test_the_instructor_plays_the_room_at_a_chosen_speed_and_the_follower_watches_it_play(
+        browser, play_server, page_errors):
+    room = open_room(play_server)
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    teacher = context.new_page()
+    follower = context.new_page()
+    for page in (teacher, follower):
+        page.set_default_timeout(10_000)
+        page_errors.watch(page)
+    teacher.goto(room["instructor_url"])
+    follower.goto(room["follow_url"])
+    expect(follower.locator("#app")).to_have_attribute("data-connection", "open")
+    expect(follower.locator("#room-speed")).to_have_count(0)  # followers get no controls
+    play = teacher.locator("#room-play")
+    expect(play).to_have_text("▶ Play")
+    speed = teacher.locator("#room-speed")
+    speed.fill(str(6))  # the fastest setting: 60 ms between steps
+    expect(teacher.locator(".tb-speed .speed-text")).to_have_text("60 ms")
+    play.click()
+    expect(play).to_have_text("❚❚ Pause")
+    expect(follower.locator("#app")).to_have_attribute("data-playing", "true")
+    # It plays on by itself: the follower sees the run move well past the first steps.
+    follower.wait_for_function("Number(document.getElementById('app').dataset.step) >= 8")
+    play.click()
+    expect(play).to_have_text("▶ Play")
+    expect(follower.locator("#app")).to_have_attribute("data-playing", "false")
+    # A page opened later shows the room's own speed.
+    late = context.new_page()
+    page_errors.watch(late)
+    late.goto(room["instructor_url"])
+    expect(late.locator(".tb-speed .speed-text")).to_have_text("60 ms")
+    context.close()
+    assert page_errors == []
