@@ -116,15 +116,8 @@ class PlaySession:
 
     def _build(self, actions, variant, config, seed, checkpoints):
         """replay() that keeps checkpoints on the way (same errors as replay)."""
-        sim = Simulation(self.proto, variant, config, seed)
-        for index, action in enumerate(actions):
-            try:
-                sim.apply(action)
-            except InvalidAction as exc:
-                raise InvalidAction(f"action {index + 1} of {len(actions)}: {exc.message}",
-                                    code=exc.code) from None
-            self._checkpoint(sim, checkpoints)
-        return sim
+        return replay(self.proto, variant, config, seed, actions,
+                      after_each=lambda sim: self._checkpoint(sim, checkpoints))
 
     def _rebuild(self, step):
         """The simulation after timeline[:step], replayed from the nearest checkpoint."""

@@ -602,9 +602,10 @@ class RecentEvents(list):
         return list.__getitem__(self, index - self.dropped)
 
 
-def replay(protocol, variant, config, seed, actions):
+def replay(protocol, variant, config, seed, actions, after_each=None):
     """Rebuild a run from its five inputs. Raises InvalidAction naming the first step that
-    is not enabled. `protocol` is a Protocol or a registered name."""
+    is not enabled. `protocol` is a Protocol or a registered name; `after_each(sim)`, if
+    given, is called after every step (to keep checkpoints on the way, say)."""
     if isinstance(protocol, str):
         from ..registry import get
 
@@ -618,4 +619,6 @@ def replay(protocol, variant, config, seed, actions):
         except InvalidAction as exc:
             raise InvalidAction(f"action {index + 1} of {len(actions)}: {exc.message}",
                                 code=exc.code) from None
+        if after_each is not None:
+            after_each(sim)
     return sim

@@ -15,8 +15,9 @@ def open_room(base):
     return json.loads(urllib.request.urlopen(request, timeout=10).read())
 
 
-def test_a_step_on_the_instructor_page_appears_on_the_follower_page(browser, play_server, page_errors):
-    room = open_room(play_server)
+def instructor_and_follower(browser, base, page_errors):
+    """A new twopc room, and its instructor's page and a follower's page side by side."""
+    room = open_room(base)
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     teacher = context.new_page()
     follower = context.new_page()
@@ -25,6 +26,11 @@ def test_a_step_on_the_instructor_page_appears_on_the_follower_page(browser, pla
         page_errors.watch(page)
     teacher.goto(room["instructor_url"])
     follower.goto(room["follow_url"])
+    return room, context, teacher, follower
+
+
+def test_a_step_on_the_instructor_page_appears_on_the_follower_page(browser, play_server, page_errors):
+    room, context, teacher, follower = instructor_and_follower(browser, play_server, page_errors)
     for page in (teacher, follower):
         expect(page.locator("#app")).to_have_attribute("data-connection", "open")
         expect(page.locator("#app")).to_have_attribute("data-step", "0")
@@ -89,15 +95,7 @@ def test_teach_this_run_opens_a_room_at_the_current_step(page, play_server, page
 
 def test_the_instructor_plays_the_room_at_a_chosen_speed_and_the_follower_watches_it_play(
         browser, play_server, page_errors):
-    room = open_room(play_server)
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    teacher = context.new_page()
-    follower = context.new_page()
-    for page in (teacher, follower):
-        page.set_default_timeout(10_000)
-        page_errors.watch(page)
-    teacher.goto(room["instructor_url"])
-    follower.goto(room["follow_url"])
+    room, context, teacher, follower = instructor_and_follower(browser, play_server, page_errors)
     expect(follower.locator("#app")).to_have_attribute("data-connection", "open")
     expect(follower.locator("#room-speed")).to_have_count(0)  # followers get no controls
     play = teacher.locator("#room-play")
