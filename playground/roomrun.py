@@ -24,13 +24,13 @@ import socket
 from datetime import timedelta
 
 from channels.db import database_sync_to_async
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
 from protocols import registry
 
-from .models import Room, RoomPresence
+from .models import Room, RoomPresence, RoomStep
 from .session import InternalError, PlaySession
 from .wire import RequestError
 
@@ -46,13 +46,16 @@ def group_name(code):
 class RoomSession(PlaySession):
     """A PlaySession built from (and saved back to) a Room row; it also carries captions."""
 
+    base_seq = None  # the row's base_seq when built from it (None: not from a row)
+
     @classmethod
     def from_room(cls, room):
         session = cls(registry.get(room.protocol))
         session.start(variant=room.variant, config=room.config, seed=room.seed,
-                      actions=room.actions, cursor=room.cursor)
+                      actions=room.timeline(), cursor=room.cursor)
         session.preset = room.preset or None
         session.captions = dict(room.narration)
+        session.base_seq = room.base_seq
         return session
 
     def narration(self):
@@ -66,6 +69,7 @@ class RoomSession(PlaySession):
         twin.timeline = list(self.timeline)
         twin.preset = self.preset
         twin.captions = self.narration()
+        twin.base_seq = self.base_seq
         twin.checkpoints = dict(self.checkpoints)
         twin.sim = self.sim.clone()
         return twin
@@ -83,14 +87,14 @@ _snapshots = {}  # code -> (room seq, RoomSession at the row's cursor, encoded m
 
 
 def _advance(session, room):
-    """`session` moved to the row's run if the row only added to its timeline, else rebuilt."""
+    """`session` moved to the row's run if the row only appended to its timeline since
+    (reading just the new steps), else rebuilt."""
     if (session is not None and session.proto.name == room.protocol
             and (session.variant, session.config, session.seed)
             == (room.variant, room.config, room.seed)
-            and len(room.actions) >= len(session.timeline)
-            and room.actions[:len(session.timeline)] == session.timeline):
+            and session.base_seq == room.base_seq):
         try:
-            session.timeline = list(room.actions)
+            session.timeline = session.timeline + room.timeline(start=len(session.timeline))
             session.seek(room.cursor)
             session.preset = room.preset or None
             session.captions = dict(room.narration)
@@ -133,18 +137,33 @@ def load_room(code):
     return Room.objects.filter(pk=code).first()
 
 
-def _save(code, expected_seq, session, play, owner):
+def _save(code, expected_seq, session, stored, play, owner):
     """Save the run (and `play` fields) with the next room seq if nobody moved it since
-    `expected_seq` (and, for a player, if it still owns play); the new seq or None."""
-    rows = Room.objects.filter(pk=code, seq=expected_seq)
-    if owner is not None:
-        rows = rows.filter(player=owner, playing=True)
-    done = rows.update(
-        seq=expected_seq + 1, actions=list(session.timeline), cursor=session.cursor,
-        variant=session.variant, config=session.config, seed=session.seed,
-        preset=session.preset or "", narration=session.narration(), changed=timezone.now(),
-        **play)
-    return expected_seq + 1 if done else None
+    `expected_seq` (and, for a player, if it still owns play); the new seq or None.
+
+    `stored` is the timeline as the row holds it: what the session adds to it is appended as
+    RoomStep rows; anything else rewrites the row's timeline (see Room)."""
+    timeline = session.timeline
+    appended = len(timeline) >= len(stored) and timeline[:len(stored)] == stored
+    fields = dict(seq=expected_seq + 1, cursor=session.cursor, variant=session.variant,
+                  config=session.config, seed=session.seed, preset=session.preset or "",
+                  narration=session.narration(), changed=timezone.now(), **play)
+    if not appended:
+        fields.update(actions=list(timeline), base_seq=expected_seq + 1)
+    with transaction.atomic():
+        rows = Room.objects.filter(pk=code, seq=expected_seq)
+        if owner is not None:
+            rows = rows.filter(player=owner, playing=True)
+        if not rows.update(**fields):
+            return None
+        if appended:
+            RoomStep.objects.bulk_create(
+                RoomStep(room_id=code, index=index, action=action)
+                for index, action in enumerate(timeline[len(stored):], start=len(stored)))
+        else:
+            RoomStep.objects.filter(room_id=code).delete()
+            session.base_seq = expected_seq + 1
+    return expected_seq + 1
 
 
 class Stopped(Exception):
@@ -158,6 +177,7 @@ class RoomRun:
         self.code = code
         self.layer = layer
         self.session = None
+        self.stored = []  # the session's timeline as the row holds it
         self.seq = None
         self.playing = False
         self.interval_ms = DEFAULT_INTERVAL_MS
@@ -171,6 +191,7 @@ class RoomRun:
         if force or self.session is None or room.seq != self.seq:
             self.session = await database_sync_to_async(
                 lambda: cached_session(room).copy())()
+            self.stored = list(self.session.timeline)
             self.seq = room.seq
         self.playing, self.interval_ms, self.player = room.playing, room.interval_ms, room.player
         return room
@@ -197,10 +218,11 @@ class RoomRun:
             except Exception:
                 self.playing, self.interval_ms, self.player = before
                 raise
-            seq = await database_sync_to_async(_save)(self.code, self.seq, self.session, play,
-                                                      owner)
+            seq = await database_sync_to_async(_save)(self.code, self.seq, self.session,
+                                                      self.stored, play, owner)
             if seq is not None:
                 self.seq = seq
+                self.stored = list(self.session.timeline)
                 await self._broadcast(seq, body)
                 return seq
             self.session = None  # someone else moved it: rebuild from the row and retry

@@ -198,7 +198,8 @@ def presenter_page(request, code):
 def fork(request, code):
     """A private sandbox at the room's current step: the share link of its run."""
     room = _room_or_404(code)
-    scen = link_scenario(room.protocol, room.variant, room.config, room.seed, room.actions,
+    actions = room.timeline()
+    scen = link_scenario(room.protocol, room.variant, room.config, room.seed, actions,
                          room.cursor)
     try:
         return HttpResponseRedirect(share_path(scen))
@@ -208,7 +209,7 @@ def fork(request, code):
 
         row = Scenario.objects.create(
             protocol=room.protocol, variant=room.variant, config=room.config, seed=room.seed,
-            actions=room.actions, cursor=room.cursor, title=f"Fork of room {room.code}",
+            actions=actions, cursor=room.cursor, title=f"Fork of room {room.code}",
             creator_ip=_client_ip(request))
         return HttpResponseRedirect(row.get_absolute_url())
 

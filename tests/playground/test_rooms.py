@@ -74,6 +74,12 @@ async def join(code, key=None):
     return member, first
 
 
+async def load_row(code):
+    """The room's row and its whole timeline (its actions and the steps appended since)."""
+    row = await Room.objects.aget(pk=code)
+    return row, await sync_to_async(row.timeline)()
+
+
 def create_room(client, scenario):
     response = client.post("/api/rooms", json.dumps({"scenario": scenario}),
                            content_type="application/json")
@@ -220,8 +226,8 @@ async def test_a_late_joiner_catches_up_at_once_from_the_database(aroom):
     late, snap = await join(code)
     assert snap["type"] == "snapshot" and snap["room_seq"] == 5
     assert snap["step"] == 7 and len(snap["run"]["actions"]) == 8
-    row = await Room.objects.aget(pk=code)
-    expected = replay("twopc", row.variant, row.config, row.seed, row.actions[:7])
+    row, timeline = await load_row(code)
+    expected = replay("twopc", row.variant, row.config, row.seed, timeline[:7])
     assert snap["state"]["trace_hash"] == expected.snapshot()["trace_hash"]
     await teacher.send({"type": "step"})
     frame = await late.receive_run()
@@ -405,9 +411,9 @@ async def test_auto_play_stops_by_itself_when_the_run_is_quiescent(async_client)
     await teacher.send({"type": "play", "interval_ms": 50})
     done = await receive_until(teacher, lambda m: m["type"] == "playing" and not m["playing"])
     assert done["reason"] == "quiescent"
-    row = await Room.objects.aget(pk=code)
+    row, timeline = await load_row(code)
     assert not row.playing and replay("twopc", row.variant, row.config, row.seed,
-                                      row.actions).enabled()  # the user may still act
+                                      timeline).enabled()  # the user may still act
     assert code not in roomrun._players or roomrun._players[code].done()
     await teacher.close()
 
@@ -488,19 +494,51 @@ async def test_cached_snapshots_match_a_fresh_replay_through_steps_back_branches
         reply = await teacher.receive_run()
         assert reply["type"] != "error", reply
         watcher, snap = await join(code)
-        row = await Room.objects.aget(pk=code)
+        row, timeline = await load_row(code)
         if not any(roomrun._snapshots[code][1] is known for known in sessions):
             sessions.append(roomrun._snapshots[code][1])
-        expected = replay("twopc", row.variant, row.config, row.seed, row.actions[:row.cursor])
+        expected = replay("twopc", row.variant, row.config, row.seed, timeline[:row.cursor])
         assert snap["room_seq"] == row.seq and snap["step"] == row.cursor
         assert snap["state"]["trace_hash"] == expected.snapshot()["trace_hash"]
-        assert snap["trace"] == expected.trace and snap["run"]["actions"] == row.actions
+        assert snap["trace"] == expected.trace and snap["run"]["actions"] == timeline
         assert snap["caption"] == row.narration.get(str(row.cursor))
         await watcher.close()
     # Steps, backs, seeks and an action at the end advanced one cached session; only the
     # branch (a crash at step 2, where the timeline had a delivery) built a new one.
     assert len(sessions) == 2
     await teacher.close()
+
+
+async def test_a_step_appends_one_row_and_a_branch_rewrites_the_rooms_timeline(aroom):
+    from playground.models import RoomStep
+
+    code, key = aroom
+    teacher, _ = await join(code, key)
+    for _ in range(4):
+        await teacher.send({"type": "step", "count": 1})
+        await teacher.receive_run()
+    row, timeline = await load_row(code)
+    assert row.actions == [] and row.base_seq == 0  # the row's list was not rewritten
+    assert await RoomStep.objects.filter(room_id=code).acount() == 4 and len(timeline) == 4
+    # Back two steps and act: the run branches (the future is cut): one rewrite, no rows.
+    for _ in range(2):
+        await teacher.send({"type": "back"})
+        await teacher.receive_run()
+    await teacher.send({"type": "action", "action": {"type": "crash", "node": "coord"}})
+    assert (await teacher.receive_run())["type"] == "frame"
+    row, timeline = await load_row(code)
+    assert row.actions == timeline[:3] and row.base_seq == row.seq
+    assert timeline[2] == {"type": "crash", "node": "coord"} and len(timeline) == 3
+    assert await RoomStep.objects.filter(room_id=code).acount() == 0
+    await teacher.send({"type": "step", "count": 2})
+    await teacher.receive_run()
+    row, timeline = await load_row(code)
+    assert len(timeline) == 5 and await RoomStep.objects.filter(room_id=code).acount() == 2
+    # A late joiner's snapshot is that timeline.
+    late, snap = await join(code)
+    assert snap["run"]["actions"] == timeline and snap["step"] == 5
+    for member in (teacher, late):
+        await member.close()
 
 
 async def test_a_rooms_run_stops_at_the_action_cap(db):
@@ -574,8 +612,8 @@ async def test_a_preset_room_walks_its_script_step_by_step_and_auto_play_follows
     await teacher.send({"type": "play", "interval_ms": 50})
     done = await receive_until(teacher, lambda m: m["type"] == "playing" and not m["playing"])
     assert done["reason"] == "quiescent"
-    row = await Room.objects.aget(pk=code)
-    assert row.actions[:len(script)] == script and row.cursor >= len(script)
+    row, timeline = await load_row(code)
+    assert timeline[:len(script)] == script and row.cursor >= len(script)
     await teacher.close()
 
 
