@@ -1,6 +1,7 @@
 """Seeking in a long run: a 10,000-step run (actions recorded from auto-play, fault rates on so
 it keeps going), then seeks to random steps through the play session, which replays from the
-nearest checkpoint (playground/session.py, CHECKPOINT_EVERY). Prints medians.
+nearest checkpoint (playground/session.py, CHECKPOINT_EVERY), step back, and one scheduler
+step at the end of the long run. Prints medians.
 
     .venv/bin/python bench/seek.py [--steps 10000] [--seeks 40]
 """
@@ -61,6 +62,15 @@ def main():
         session.back()
         backs.append(time.perf_counter() - t)
     print(f"step back at the end of the run: median {statistics.median(backs) * 1000:.1f} ms")
+
+    forward = []
+    session.start(config=config, seed=7, actions=actions[:-40])  # room for 40 more
+    for _ in range(40):
+        t = time.perf_counter()
+        session.step(1)
+        forward.append(time.perf_counter() - t)
+    print(f"one scheduler step at the end of the run: median "
+          f"{statistics.median(forward) * 1000:.2f} ms")
 
     plain = []
     for target in targets[:5]:

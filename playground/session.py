@@ -92,13 +92,15 @@ class PlaySession:
                     log.exception("could not restore the run after a kernel failure")
             raise InternalError() from None
 
-    def _record(self):
+    def _record(self, since=0):
         """Fold the simulation's action list into the timeline: redo keeps the future,
-        anything else branches."""
+        anything else branches. The first `since` actions are known to be the timeline's
+        (the cursor before a step or action), so only those after them are compared: a long
+        run would otherwise compare its whole list on every step."""
         applied = list(self.sim.actions)
-        if self.timeline[: len(applied)] != applied:
-            same = 0
-            for old, new in zip(self.timeline, applied):
+        if self.timeline[since:len(applied)] != applied[since:]:
+            same = since
+            for old, new in zip(self.timeline[since:], applied[since:]):
                 if old != new:
                     break
                 same += 1
@@ -198,9 +200,10 @@ class PlaySession:
         """Apply one user action at the cursor; return (actions, events)."""
         self.ensure_started()
         self._room_for(1)
+        since = self.cursor
         events = self._guarded(lambda: self.sim.apply(action))
         self.work = 1
-        self._record()
+        self._record(since)
         return [self.sim.actions[-1]], list(events)
 
     def step(self, count):
@@ -208,6 +211,7 @@ class PlaySession:
         return (actions, events)."""
         self.ensure_started()
         count = self._room_for(count)
+        since = self.cursor
         actions, events = [], []
         try:
             for _ in range(count):
@@ -220,7 +224,7 @@ class PlaySession:
         finally:
             # Steps taken before a failure stay taken (the failed one was rolled back).
             self.work = len(actions)
-            self._record()
+            self._record(since)
         return actions, events
 
     def seek(self, step):
