@@ -217,11 +217,8 @@ async def test_a_follower_that_tries_to_drive_is_refused_every_time(aroom):
 async def test_a_late_joiner_catches_up_at_once_from_the_database(aroom):
     code, key = aroom
     teacher, _ = await join(code, key)
-    for _ in range(4):
-        await teacher.send({"type": "step", "count": 2})
-        await teacher.receive_run()
-    await teacher.send({"type": "back"})
-    back = await teacher.receive_run()
+    await drive(teacher, {"type": "step", "count": 2}, times=4)
+    back = await drive(teacher, {"type": "back"})
     assert back["type"] == "snapshot" and back["step"] == 7
     late, snap = await join(code)
     assert snap["type"] == "snapshot" and snap["room_seq"] == 5
@@ -509,29 +506,32 @@ async def test_cached_snapshots_match_a_fresh_replay_through_steps_back_branches
     await teacher.close()
 
 
+async def drive(member, intent, times=1):
+    """Send `intent` `times` times, each after the previous one's reply; the last reply."""
+    for _ in range(times):
+        await member.send(intent)
+        reply = await member.receive_run()
+    return reply
+
+
 async def test_a_step_appends_one_row_and_a_branch_rewrites_the_rooms_timeline(aroom):
     from playground.models import RoomStep
 
     code, key = aroom
     teacher, _ = await join(code, key)
-    for _ in range(4):
-        await teacher.send({"type": "step", "count": 1})
-        await teacher.receive_run()
+    await drive(teacher, {"type": "step", "count": 1}, times=4)
     row, timeline = await load_row(code)
     assert row.actions == [] and row.base_seq == 0  # the row's list was not rewritten
     assert await RoomStep.objects.filter(room_id=code).acount() == 4 and len(timeline) == 4
     # Back two steps and act: the run branches (the future is cut): one rewrite, no rows.
-    for _ in range(2):
-        await teacher.send({"type": "back"})
-        await teacher.receive_run()
-    await teacher.send({"type": "action", "action": {"type": "crash", "node": "coord"}})
-    assert (await teacher.receive_run())["type"] == "frame"
+    await drive(teacher, {"type": "back"}, times=2)
+    crash = await drive(teacher, {"type": "action", "action": {"type": "crash", "node": "coord"}})
+    assert crash["type"] == "frame"
     row, timeline = await load_row(code)
     assert row.actions == timeline[:3] and row.base_seq == row.seq
     assert timeline[2] == {"type": "crash", "node": "coord"} and len(timeline) == 3
     assert await RoomStep.objects.filter(room_id=code).acount() == 0
-    await teacher.send({"type": "step", "count": 2})
-    await teacher.receive_run()
+    await drive(teacher, {"type": "step", "count": 2})
     row, timeline = await load_row(code)
     assert len(timeline) == 5 and await RoomStep.objects.filter(room_id=code).acount() == 2
     # A late joiner's snapshot is that timeline.
