@@ -6,7 +6,7 @@ import { formatTime, shortHash, humanize } from "./labels.js";
 
 // Auto-play interval per speed setting, slowest first (the server allows 50..5000 ms).
 export const SPEEDS = [1600, 1000, 650, 400, 250, 120, 60];
-const DEFAULT_SPEED = 3;
+export const DEFAULT_SPEED = 3;
 
 /** "400 ms", "1.6 s": an auto-play interval as the speed control shows it. */
 export function intervalText(ms) {

@@ -11,7 +11,7 @@ import { Narration } from "./narration.js";
 import { Toasts } from "./toast.js";
 import { h, fill, oncePerFrame } from "./dom.js";
 import { humanize } from "./labels.js";
-import { SPEEDS, intervalText, nearestSpeed } from "./controls.js";
+import { DEFAULT_SPEED, SPEEDS, intervalText, nearestSpeed } from "./controls.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -50,10 +50,10 @@ function main() {
   const blank = () => document.body.classList.toggle("room-blank");
 
   // The room's auto-play speed (snapshots and `playing` messages say what it is now).
-  let intervalMs = SPEEDS[3];
+  let intervalMs = SPEEDS[DEFAULT_SPEED];
+  const togglePlay = () => send(copy.playing ? { type: "pause" } : { type: "play", interval_ms: intervalMs });
   const playButton = h("button", { type: "button", class: "btn", id: "room-play",
-    title: "Play / pause (space in the presenter view)",
-    onclick: () => send(copy.playing ? { type: "pause" } : { type: "play", interval_ms: intervalMs }) }, "▶ Play");
+    title: "Play / pause (space in the presenter view)", onclick: togglePlay }, "▶ Play");
   const speedInput = h("input", { type: "range", id: "room-speed", min: 0, max: SPEEDS.length - 1,
     step: 1, value: nearestSpeed(intervalMs), "aria-label": "Speed" });
   const speedText = h("span", { class: "speed-text", title: "time between auto-play steps" });
@@ -90,7 +90,7 @@ function main() {
     // Clickers send PageDown / PageUp, and often B (blank screen) and space.
     if (event.key === "PageDown" || event.key === "ArrowRight") forward();
     else if (event.key === "PageUp" || event.key === "ArrowLeft") send({ type: "back" });
-    else if (event.key === " ") send(copy.playing ? { type: "pause" } : { type: "play", interval_ms: intervalMs });
+    else if (event.key === " ") togglePlay();
     else if (event.key === "b" || event.key === "B") { send({ type: "pause" }); blank(); }
     else return;
     event.preventDefault();
