@@ -1,4 +1,4 @@
-"""States per second of the counterexample search (protocols/explore.py).
+"""States per second of the counterexample search (protocols/search/explore.py).
 
     python bench/explore.py [--runs 5] [--states 50000]
 
@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from protocols import registry  # noqa: E402
-from protocols.explore import explore  # noqa: E402
+from protocols.search.explore import explore  # noqa: E402
 
 CASES = [
     ("twopc", "2PC, 3 participants, 1 crash", {"participants": 3}, {}),

@@ -1,4 +1,4 @@
-"""How long the linearizability checker takes per history (protocols/linearizability.py).
+"""How long the linearizability checker takes per history (protocols/checkers/linearizability.py).
 
     python bench/linearizability.py [--histories 20] [--sizes 100,500,2000] [--clients 10,50]
                                     [--dump DIR]
@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from protocols.linearizability import Operation, check  # noqa: E402
+from protocols.checkers.linearizability import Operation, check  # noqa: E402
 
 VALUES = 5
 

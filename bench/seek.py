@@ -75,7 +75,7 @@ def main():
     plain = []
     for target in targets[:5]:
         t = time.perf_counter()
-        replay(args.protocol, session.variant, config, 7, actions[:target])
+        replay(registry.get(args.protocol), session.variant, config, 7, actions[:target])
         plain.append(time.perf_counter() - t)
     print(f"for comparison, a plain replay from step 0: median "
           f"{statistics.median(plain) * 1000:.0f} ms")

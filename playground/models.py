@@ -34,8 +34,8 @@ class Scenario(models.Model):
         ordering = ["-created"]
 
     def link_scenario(self):
-        """The share link's scenario dict (protocols/scenario_link.py)."""
-        from protocols.scenario_link import VERSION
+        """The share link's scenario dict (protocols/links/share.py)."""
+        from protocols.links.share import VERSION
 
         return {"v": VERSION, "protocol": self.protocol, "variant": self.variant,
                 "config": self.config, "seed": self.seed, "actions": self.actions,

@@ -32,7 +32,7 @@ from django.views.decorators.http import require_safe
 
 from protocols import registry
 from protocols.kernel import deep_copy
-from protocols.scenario_link import LinkError, scenario as link_scenario, share_path
+from protocols.links.share import LinkError, scenario as link_scenario, share_path
 
 from . import wire
 from .models import ID_ALPHABET, Room, Scenario

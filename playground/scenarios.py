@@ -1,7 +1,7 @@
 """Scenarios on the web: share links (`?s=<token>`), short links (`/s/<id>`), the JSON API
 (`/api/scenarios`), exports and the preset library. See docs/scenarios.md and docs/api.md.
 
-A scenario is what protocols/scenario_link.py validates: protocol, variant, config, seed,
+A scenario is what protocols/links/share.py validates: protocol, variant, config, seed,
 actions, cursor and the format version. Opening one replays it; when an action is no longer
 enabled on replay, the page says so and opens the longest prefix that replays faithfully.
 """
@@ -18,9 +18,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
 from protocols import registry
-from protocols.export import mermaid, trace_document
+from protocols.links.export import mermaid, trace_document
 from protocols.kernel import ConfigError, InvalidAction, Simulation
-from protocols.scenario_link import (MAX_MESSAGE_TOKEN_CHARS, MAX_TOKEN_CHARS, LinkError,
+from protocols.links.share import (MAX_MESSAGE_TOKEN_CHARS, MAX_TOKEN_CHARS, LinkError,
                                      decode, encode, scenario as link_scenario)
 
 from .models import Scenario

@@ -1,5 +1,5 @@
 """The "Find a counterexample" panel's server side: the counterexample search
-(protocols/explore.py) in a worker process, driven over the play socket.
+(protocols/search/explore.py) in a worker process, driven over the play socket.
 
 Intents (docs/websocket.md): `explore` starts a search from the connection's run -- from the
 protocol's search defaults (`from: "defaults"`) or from the state at the cursor (`from:
@@ -102,7 +102,7 @@ def _limit_self(memory_mb, cpu_seconds):
 
 def _work(job, messages, cancel, memory_mb):
     """The worker process: run the search, reporting progress on `messages`."""
-    from protocols.explore import explore
+    from protocols.search.explore import explore
     from protocols.kernel import PlaygroundError
 
     # Minimising and the final replays come after the time budget: allow for them.
@@ -201,7 +201,7 @@ class SearchIntents:
             job.update(config=dict(session.config), prefix=[])
         # Bad budgets, checks or config: refuse now, with the search's own words, rather
         # than from the worker.
-        from protocols.explore import settings as search_settings
+        from protocols.search.explore import settings as search_settings
         from protocols.kernel import PlaygroundError
 
         try:

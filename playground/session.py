@@ -66,7 +66,7 @@ class PlaySession:
 
     def _replay(self, actions, variant=None, config=None, seed=None):
         return replay(
-            self.proto.name,
+            self.proto,
             self.variant if variant is None else variant,
             self.config if config is None else config,
             self.seed if seed is None else seed,

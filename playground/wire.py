@@ -3,7 +3,7 @@ validating one inbound message into an intent, before anything touches the simul
 
 import json
 
-from protocols import scenario_link
+from protocols.links import share as scenario_link
 
 from .search import validate_explore  # the "Find a counterexample" panel (search.py)
 

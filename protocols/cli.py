@@ -14,7 +14,8 @@ import argparse
 import json
 import sys
 
-from . import explore_cli, registry
+from . import registry
+from .search import cli as explore_cli
 from .kernel import PlaygroundError, Simulation
 
 DEFAULT_STEPS = 1000
@@ -125,7 +126,7 @@ def cmd_run(args, out):
 
 
 def cmd_check_history(args, out):
-    from .linearizability import check_history_file
+    from .checkers.linearizability import check_history_file
 
     return check_history_file(args.file, args.json, out, BadInput)
 

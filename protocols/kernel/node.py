@@ -18,6 +18,9 @@ def handler_name(kind):
 
 class Node:
     role = "node"
+    # The timers this node arms, by name ("in-doubt" covers "in-doubt 3"); a protocol that
+    # declares its messages has every on_<x> checked against them (kernel/vocabulary.py).
+    timers = ()
 
     def __init__(self, sim, node_id, label=None, **props):
         self.sim = sim
@@ -70,6 +73,10 @@ class Node:
 
     def set_timer(self, name, delay, **data):
         """Arm (or re-arm) the timer `name`; it fires after `delay` simulated ms."""
+        if self.sim.protocol.vocabulary is not None \
+                and name.split(" ", 1)[0] not in type(self).timers:
+            raise ValueError(f"{type(self).__name__} arms timer {name!r}, which is not in "
+                             f"{type(self).__name__}.timers")
         return self.sim.timer_set(self.id, name, delay, data)
 
     def cancel_timer(self, name):
@@ -78,9 +85,11 @@ class Node:
     def has_timer(self, name):
         return self.sim.timer_find(self.id, name) is not None
 
-    def note(self, text, **data):
-        """Annotate the lifeline (shown on the diagram, recorded in the trace)."""
-        self.sim.record_event("note", node=self.id, text=text, data=data)
+    def note(self, text, tone=None, **data):
+        """Annotate the lifeline (shown on the diagram, recorded in the trace). `tone`:
+        info (default), ok, warning or violation: how the diagram colours it."""
+        shown = None if tone is None else {"tone": tone}
+        self.sim.record_event("note", shown=shown, node=self.id, text=text, data=data)
 
     def invoke(self, op, **args):
         """A client starts an operation; returns its id in the client history."""

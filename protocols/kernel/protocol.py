@@ -4,9 +4,12 @@ Options and user actions are validated here once, so protocol code can trust its
 and a handler can trust its action.
 """
 
+from .checks import Check
 from .errors import ConfigError, InvalidAction
 from .node import handler_name
+from .script import Preset
 from .simulation import UP
+from .vocabulary import Vocabulary
 
 
 class Option:
@@ -105,7 +108,7 @@ class UserAction:
     fields: the fields it may carry besides 'type' and 'node', in the order they are
     checked, each mapped to None (any value, or absent) or to a function
     (sim, action, field) -> a sentence saying what is wrong with it, or None
-    (protocols.usertext.text_field makes one for text typed by users).
+    (protocols.kernel.usertext.text_field makes one for text typed by users).
     only_as_listed: for an action that is enabled exactly when `enabled_actions` lists it,
     the sentence a user reads when it does not ("{node}" stands for the node's id).
     """
@@ -130,9 +133,23 @@ class Protocol:
     # each is handled by a method on_<type>(sim, node, action), e.g. on_vote_no.
     user_actions = {}
     presets = {}
+    # The vocabulary (protocols/kernel/vocabulary.py): {"PREPARE": Message("tx{tx}"), ...},
+    # and the node classes that build() adds, whose handlers are checked against it.
+    messages = {}
+    node_types = ()
+    vocabulary = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        if cls.messages:
+            cls.vocabulary = Vocabulary(cls.name or cls.__name__, cls.messages)
+            for node_type in cls.node_types:
+                cls.vocabulary.check_node_class(node_type)
+        if not callable(cls.checks):
+            for declared in cls.checks:
+                if not isinstance(declared, Check):
+                    raise TypeError(f"{cls.__name__}.checks must list checks declared with "
+                                    f"@check(name, holds=...), not {declared!r}")
         # A missing handler would otherwise show only when a user first takes the action.
         for kind in cls.user_actions:
             if not callable(getattr(cls, handler_name(kind), None)):
@@ -143,6 +160,11 @@ class Protocol:
     def action_help(self):
         """{type: one line of help} for each user action."""
         return {kind: spec.help for kind, spec in self.user_actions.items()}
+
+    def __init__(self):
+        # Presets written as scripts are resolved to concrete actions once, when loaded.
+        self.presets = {key: preset.resolve(self, key) if isinstance(preset, Preset) else preset
+                        for key, preset in type(self).presets.items()}
 
     # -- configuration ------------------------------------------------------------------
     def all_options(self):
@@ -179,9 +201,14 @@ class Protocol:
         """Create the nodes with sim.add_node(...)."""
         raise NotImplementedError
 
-    def checks(self, sim):
-        """Return a list of {name, ok, detail, events?, warn?}."""
-        return []
+    # The checks (protocols/kernel/checks.py): a list of functions declared with @check.
+    checks = ()
+
+    def evaluate_checks(self, sim):
+        """Run the declared checks: a list of {name, ok, detail, events?, warn?}."""
+        if callable(self.checks):   # a checks(sim) method of the older shape
+            return self.checks(sim)
+        return [declared(sim) for declared in self.checks]
 
     def enabled_actions(self, sim):
         """Protocol-specific user actions possible now (JSON dicts)."""
@@ -194,7 +221,7 @@ class Protocol:
         return None
 
     def explore_defaults(self, variant=None):
-        """Where the counterexample search (protocols/explore.py) starts for this variant,
+        """Where the counterexample search (protocols/search/explore.py) starts for this variant,
         and which of its abstractions are sound here. Keys, all optional:
         `config` (a small workload; auto-play faults are off anyway), `faults` (budgets:
         drops, duplicates, crashes, pauses, partitions), `actions` (protocol-specific
@@ -258,6 +285,13 @@ class Protocol:
             "default_variant": self.default_variant,
             "options": {k: o.describe() for k, o in self.all_options().items()},
             "actions": dict(self.action_help),
-            "presets": {k: {"title": p["title"], "summary": p.get("summary", "")}
-                        for k, p in self.presets.items()},
+            "messages": self.vocabulary.describe() if self.vocabulary else {},
+            "checks": [c.describe() for c in self.checks] if not callable(self.checks) else [],
+            "presets": {k: self.describe_preset(p) for k, p in self.presets.items()},
         }
+
+    @staticmethod
+    def describe_preset(preset):
+        return {key: preset[key] for key in ("title", "summary", "variant", "config", "seed",
+                                             "actions", "narration", "script")
+                if key in preset}

@@ -81,14 +81,27 @@ class Simulation:
         return [n.id for n in self.nodes.values() if role is None or n.role == role]
 
     # -- trace --------------------------------------------------------------------------
-    def record_event(self, event_type, **fields):
+    def record_event(self, event_type, shown=None, **fields):
+        """Append an event to the trace. `shown` holds presentation fields (label, tone):
+        they travel with the event but are not part of the trace hash."""
         event = {"i": len(self.trace), "step": self.step, "t": self.now, "type": event_type}
         event.update(fields)
         self.trace.append(event)
         if not self.searching:
             self._hasher.update(canonical(event).encode())
             self._hasher.update(b"\n")
+            if shown:
+                event.update(shown)
         return event
+
+    def message_shown(self, msg):
+        """{label, tone} of a message, as its protocol declares them."""
+        vocabulary = self.protocol.vocabulary
+        if vocabulary is None:
+            return {}
+        spec = vocabulary.message(msg["kind"])
+        return {"label": spec.label(msg["kind"], msg["payload"], msg),
+                "tone": spec.tone_of(msg["payload"], msg)}
 
     @property
     def trace_hash(self):
@@ -98,14 +111,16 @@ class Simulation:
     def network_send(self, src, dst, kind, payload):
         if dst not in self.nodes:
             raise ValueError(f"{src} sent {kind} to unknown node {dst!r}")
+        if self.protocol.vocabulary is not None:
+            self.protocol.vocabulary.check_send(src, kind)
         low, high = self.config["latency"]
         msg = {"id": self.next_msg_id, "src": src, "dst": dst, "kind": kind,
                "payload": deep_copy(payload), "sent_at": self.now,
                "arrives_at": self.now + self.rng.randint(low, high)}
         self.next_msg_id += 1
         self.messages[msg["id"]] = msg
-        self.record_event("send", msg=msg["id"], src=src, dst=dst, kind=kind,
-                          payload=msg["payload"])
+        self.record_event("send", shown=None if self.searching else self.message_shown(msg),
+                          msg=msg["id"], src=src, dst=dst, kind=kind, payload=msg["payload"])
         return msg["id"]
 
     def connected(self, a, b):
@@ -428,7 +443,7 @@ class Simulation:
 
     def _run_checks(self):
         before = {c["name"]: c["ok"] for c in self.checks}
-        self.checks = self.protocol.checks(self)
+        self.checks = self.protocol.evaluate_checks(self)
         for check in self.checks:
             if before.get(check["name"], True) != check["ok"]:
                 self.record_event("check", name=check["name"], ok=check["ok"],
@@ -467,7 +482,8 @@ class Simulation:
             "step": self.step,
             "time": self.now,
             "nodes": [n.view(self.status[n.id]) for n in self.nodes.values()],
-            "messages": [dict(m, deliverable=self.deliverable(m)) for m in self.messages.values()],
+            "messages": [dict(m, deliverable=self.deliverable(m), **self.message_shown(m))
+                         for m in self.messages.values()],
             "timers": [t for t in self.timers.values()],
             "partition": self.partition,
             "plan": self.plan,
@@ -507,7 +523,7 @@ class Simulation:
         return other
 
     def enter_search(self, freeze_clock=False):
-        """Switch to search mode, for protocols/explore.py, which forks millions of these:
+        """Switch to search mode, for protocols/search/explore.py, which forks millions of these:
         the trace is no longer hashed (trace_hash stops changing) and keeps only the
         latest step's events (see RecentEvents); the RNG becomes a StreamRandom, which
         forks in O(1) and draws the same numbers; with freeze_clock, the clock stops (for
@@ -604,12 +620,9 @@ class RecentEvents(list):
 
 def replay(protocol, variant, config, seed, actions, after_each=None):
     """Rebuild a run from its five inputs. Raises InvalidAction naming the first step that
-    is not enabled. `protocol` is a Protocol or a registered name; `after_each(sim)`, if
+    is not enabled. `protocol` is a Protocol (protocols.registry.get(name) finds one by
+    name); `after_each(sim)`, if
     given, is called after every step (to keep checkpoints on the way, say)."""
-    if isinstance(protocol, str):
-        from ..registry import get
-
-        protocol = get(protocol)
     sim = Simulation(protocol, variant, config, seed)
     if not isinstance(actions, list):
         raise InvalidAction("actions must be a list", code="bad_action")

@@ -4,7 +4,7 @@
 //
 // A run is replay(protocol, variant, config, seed, actions): a share token is that scenario
 // as JSON, zlib-compressed ("deflate" in CompressionStream is the zlib format), in URL-safe
-// base64 — the same as protocols/scenario_link.py, which decodes it on the server.
+// base64 — the same as protocols/links/share.py, which decodes it on the server.
 
 import { h } from "./dom.js";
 
@@ -29,7 +29,7 @@ function base64url(bytes) {
   return btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
-/** The longest token a link may carry in its URL (protocols/scenario_link.py MAX_TOKEN_CHARS). */
+/** The longest token a link may carry in its URL (protocols/links/share.py MAX_TOKEN_CHARS). */
 export const MAX_LINK_TOKEN = 16_000;
 
 /** The share token of a scenario dict. */

@@ -168,7 +168,7 @@ def test_presets_page_opens_a_preset_with_its_narration(page, play_server, page_
 def test_a_long_run_opens_from_its_link_and_resumes_after_a_reconnect(page, play_server, page_errors):
     from protocols import registry
     from protocols.kernel import Simulation
-    from protocols.scenario_link import encode, scenario
+    from protocols.links.share import encode, scenario
 
     sim = Simulation(registry.get("election"), seed=4)
     sim.run(3000)

@@ -6,7 +6,7 @@ import asyncio
 import pytest
 
 from playground import search
-from protocols import scenario_link
+from protocols.links import share as scenario_link
 from protocols.kernel import replay
 
 from .test_play_consumer import Client, open_socket, start
@@ -107,7 +107,7 @@ async def test_the_search_starts_from_the_state_at_the_cursor_when_asked(ws):
     _, final = await until_explore_ends(ws)
     violation = final["result"]["violation"]
     assert violation["trace"][:3] == actions
-    sim = replay("twopc", "heuristic", final["result"]["config"], 0, violation["trace"])
+    sim = replay(registry.get("twopc"), "heuristic", final["result"]["config"], 0, violation["trace"])
     assert any(c["name"] == "atomicity" and not c["ok"] for c in sim.checks)
 
 

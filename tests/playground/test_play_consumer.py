@@ -85,14 +85,14 @@ async def test_start_replies_with_a_full_snapshot_numbered_from_one(ws):
     assert reply["playing"] is False
     assert {"type": "begin", "node": "client"} in reply["enabled"]
     assert reply["trace"] == []
-    assert reply["state"]["trace_hash"] == replay("twopc", "correct", {}, 0, []).trace_hash
+    assert reply["state"]["trace_hash"] == replay(registry.get("twopc"), "correct", {}, 0, []).trace_hash
 
 
 async def test_start_replays_the_action_list_of_a_shared_run(ws):
     actions = [{"type": "begin", "node": "client"}, {"type": "crash", "node": "coord"}]
     reply = await start(ws, variant="heuristic", seed=5, config={"participants": 2},
                         actions=actions)
-    expected = replay("twopc", "heuristic", {"participants": 2}, 5, actions)
+    expected = replay(registry.get("twopc"), "heuristic", {"participants": 2}, 5, actions)
     assert reply["run"]["actions"] == actions
     assert reply["run"]["cursor"] == 2
     assert reply["state"]["trace_hash"] == expected.trace_hash
@@ -196,7 +196,7 @@ async def test_step_count_takes_several_scheduler_steps_in_one_frame(ws):
     assert frame["type"] == "frame"
     assert frame["step"] == 5 and len(frame["actions"]) == 5
     assert frame["action"] == frame["actions"][-1]
-    expected = replay("twopc", "correct", {}, 0, frame["actions"])
+    expected = replay(registry.get("twopc"), "correct", {}, 0, frame["actions"])
     assert frame["state"]["trace_hash"] == expected.trace_hash
     assert frame["events"] == expected.trace
 
@@ -230,7 +230,7 @@ async def test_back_replays_the_prefix_and_keeps_the_future_for_redo(ws):
     assert back["step"] == 4
     assert back["run"]["cursor"] == 4
     assert back["run"]["actions"] == at_five["actions"]
-    prefix = replay("twopc", "correct", {}, 0, at_five["actions"][:4])
+    prefix = replay(registry.get("twopc"), "correct", {}, 0, at_five["actions"][:4])
     assert back["state"]["trace_hash"] == prefix.trace_hash
     assert back["trace"] == prefix.trace
 
@@ -529,7 +529,7 @@ async def test_a_preset_starts_at_its_beginning_with_its_script_as_the_future(ws
     coord = next(n for n in frame["state"]["nodes"] if n["id"] == "coord")
     assert coord["status"] == "crashed"  # the 14th action crashed it
     end = await ws.request({"type": "seek", "step": len(preset["actions"])})
-    expected = replay("twopc", preset["variant"], preset["config"], preset["seed"],
+    expected = replay(registry.get("twopc"), preset["variant"], preset["config"], preset["seed"],
                       preset["actions"])
     assert end["state"]["trace_hash"] == expected.trace_hash
 
@@ -549,7 +549,7 @@ async def test_a_run_stops_at_the_action_cap_and_auto_play_says_why(settings):
     from playground.wire import MAX_ACTIONS
     from protocols import registry
     from protocols.kernel import Simulation
-    from protocols.scenario_link import encode, scenario
+    from protocols.links.share import encode, scenario
 
     sim = Simulation(registry.get("election"), seed=1)
     sim.run(MAX_ACTIONS - 2)

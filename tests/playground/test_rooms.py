@@ -11,7 +11,7 @@ from django.db import connections
 from playground.asgi import application
 from playground.models import Room
 from protocols.kernel import replay
-from protocols.scenario_link import decode
+from protocols.links.share import decode
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -224,7 +224,7 @@ async def test_a_late_joiner_catches_up_at_once_from_the_database(aroom):
     assert snap["type"] == "snapshot" and snap["room_seq"] == 5
     assert snap["step"] == 7 and len(snap["run"]["actions"]) == 8
     row, timeline = await load_row(code)
-    expected = replay("twopc", row.variant, row.config, row.seed, timeline[:7])
+    expected = replay(registry.get("twopc"), row.variant, row.config, row.seed, timeline[:7])
     assert snap["state"]["trace_hash"] == expected.snapshot()["trace_hash"]
     await teacher.send({"type": "step"})
     frame = await late.receive_run()
@@ -251,7 +251,7 @@ async def test_a_gap_in_room_seq_is_filled_by_a_snapshot(aroom):
     code, key = aroom
     follower, _ = await join(code)
     # Another process advanced the room without this process seeing the frame.
-    sim = replay("twopc", "correct", {}, 0, [])
+    sim = replay(registry.get("twopc"), "correct", {}, 0, [])
     action, _ = sim.auto_step()
     await Room.objects.filter(pk=code).aupdate(seq=3, actions=[action], cursor=1)
     teacher, _ = await join(code, key)
@@ -409,7 +409,7 @@ async def test_auto_play_stops_by_itself_when_the_run_is_quiescent(async_client)
     done = await receive_until(teacher, lambda m: m["type"] == "playing" and not m["playing"])
     assert done["reason"] == "quiescent"
     row, timeline = await load_row(code)
-    assert not row.playing and replay("twopc", row.variant, row.config, row.seed,
+    assert not row.playing and replay(registry.get("twopc"), row.variant, row.config, row.seed,
                                       timeline).enabled()  # the user may still act
     assert code not in roomrun._players or roomrun._players[code].done()
     await teacher.close()
@@ -419,12 +419,12 @@ async def test_auto_play_stops_by_itself_when_the_run_is_quiescent(async_client)
 
 
 async def test_the_instructor_starts_a_share_links_run_and_a_token_of_another_protocol_is_refused(aroom):
-    from protocols.scenario_link import encode, scenario
+    from protocols.links.share import encode, scenario
 
     code, key = aroom
     teacher, _ = await join(code, key)
     follower, _ = await join(code)
-    sim = replay("twopc", "correct", {}, 4, [])
+    sim = replay(registry.get("twopc"), "correct", {}, 4, [])
     actions = [sim.auto_step()[0] for _ in range(6)]
     await teacher.send({"type": "start",
                         "token": encode(scenario("twopc", "correct", {}, 4, actions, 3))})
@@ -494,7 +494,7 @@ async def test_cached_snapshots_match_a_fresh_replay_through_steps_back_branches
         row, timeline = await load_row(code)
         if not any(roomrun._snapshots[code][1] is known for known in sessions):
             sessions.append(roomrun._snapshots[code][1])
-        expected = replay("twopc", row.variant, row.config, row.seed, timeline[:row.cursor])
+        expected = replay(registry.get("twopc"), row.variant, row.config, row.seed, timeline[:row.cursor])
         assert snap["room_seq"] == row.seq and snap["step"] == row.cursor
         assert snap["state"]["trace_hash"] == expected.snapshot()["trace_hash"]
         assert snap["trace"] == expected.trace and snap["run"]["actions"] == timeline
@@ -545,7 +545,7 @@ async def test_a_rooms_run_stops_at_the_action_cap(db):
     from playground.rooms import hash_key
     from playground.wire import MAX_ACTIONS
 
-    sim = replay("election", "correct", {}, 0, [])
+    sim = replay(registry.get("election"), "correct", {}, 0, [])
     actions = [sim.auto_step()[0] for _ in range(MAX_ACTIONS - 1)]
     await Room.objects.acreate(code="capcapcapc", key_hash=hash_key("k"), protocol="election",
                                variant="correct", config={}, seed=0, actions=actions,
@@ -583,7 +583,7 @@ def test_forking_a_room_whose_run_is_too_long_for_a_link_opens_a_short_link(clie
     from playground.models import Scenario
     from playground.rooms import hash_key
 
-    sim = replay("election", "correct", {}, 0, [])
+    sim = replay(registry.get("election"), "correct", {}, 0, [])
     actions = [sim.auto_step()[0] for _ in range(6000)]
     Room.objects.create(code="longlonglo", key_hash=hash_key("k"), protocol="election",
                         variant="correct", config={}, seed=0, actions=actions, cursor=5500)
@@ -620,7 +620,7 @@ async def test_a_preset_room_walks_its_script_step_by_step_and_auto_play_follows
 def test_a_room_opens_from_a_run_at_the_action_cap(client):
     from playground.wire import MAX_ACTIONS
 
-    sim = replay("election", "correct", {}, 0, [])
+    sim = replay(registry.get("election"), "correct", {}, 0, [])
     actions = [sim.auto_step()[0] for _ in range(MAX_ACTIONS)]
     response = create_room(client, {"protocol": "election", "actions": actions, "cursor": 9000})
     assert response.status_code == 201, response.content

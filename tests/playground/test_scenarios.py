@@ -9,9 +9,9 @@ import pytest
 from playground import session as session_module
 from playground.session import PlaySession
 from protocols import registry
-from protocols.export import mermaid, trace_document
+from protocols.links.export import mermaid, trace_document
 from protocols.kernel import Simulation, replay
-from protocols.scenario_link import decode, encode, scenario
+from protocols.links.share import decode, encode, scenario
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,7 @@ def test_share_link_round_trip_reproduces_the_identical_run_and_cursor(client):
     assert response.status_code == 200
     run = _bootstrap(response)["run"]
     assert run["actions"] == actions and run["cursor"] == 9 and run["seed"] == 3
-    assert _replayed_hash(run, "twopc") == replay("twopc", variant, {}, 3, actions[:9]).trace_hash
+    assert _replayed_hash(run, "twopc") == replay(registry.get("twopc"), variant, {}, 3, actions[:9]).trace_hash
     # link → run → link: the browser's run gives back the same token.
     again = scenario("twopc", run["variant"], run["config"], run["seed"], run["actions"], run["cursor"])
     assert encode(again) == encode(scen)
@@ -210,14 +210,14 @@ def test_export_endpoints_serve_mermaid_and_a_json_trace_that_reimports(client):
     doc = client.get(f"/api/export/trace?s={token}").json()
     assert doc["trace_hash"] == trace_hash
     scen = doc["scenario"]
-    again = replay("twopc", scen["variant"], scen["config"], scen["seed"], scen["actions"])
+    again = replay(registry.get("twopc"), scen["variant"], scen["config"], scen["seed"], scen["actions"])
     assert again.trace_hash == doc["trace_hash"]
     assert client.get("/api/export/mermaid?s=garbage*").status_code == 400
 
 
 def test_trace_document_keeps_the_timeline_past_the_cursor():
     variant, actions, _ = _auto_actions("twopc", 10)
-    sim = replay("twopc", variant, {}, 3, actions[:4])
+    sim = replay(registry.get("twopc"), variant, {}, 3, actions[:4])
     doc = trace_document(sim, actions, 4)
     assert doc["scenario"]["actions"] == actions and doc["scenario"]["cursor"] == 4
 
@@ -255,7 +255,7 @@ def test_forking_in_the_past_cuts_the_future_and_the_checkpoints_after_it(monkey
     session.step(10)
     session.seek(2)
     session.seek(len(session.timeline))
-    plain = replay("twopc", session.variant, session.config, 2, session.timeline)
+    plain = replay(registry.get("twopc"), session.variant, session.config, 2, session.timeline)
     assert session.sim.trace_hash == plain.trace_hash
 
 
@@ -263,7 +263,7 @@ def test_forking_in_the_past_cuts_the_future_and_the_checkpoints_after_it(monkey
 
 
 def test_a_run_too_long_for_a_link_saves_as_a_short_link_and_exports_by_post(client):
-    from protocols.scenario_link import MAX_TOKEN_CHARS
+    from protocols.links.share import MAX_TOKEN_CHARS
 
     variant, actions, _ = _auto_actions("election", 6000)
     response = _post(client, {"protocol": "election", "actions": actions, "cursor": 5000})

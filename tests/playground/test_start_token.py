@@ -4,7 +4,7 @@ import pytest
 
 from protocols import registry
 from protocols.kernel import Simulation, replay
-from protocols.scenario_link import encode, scenario
+from protocols.links.share import encode, scenario
 
 from .test_play_consumer import ws  # noqa: F401  (the socket fixture)
 
@@ -44,7 +44,7 @@ def _election_run(steps, seed=4):
 
 
 async def test_a_run_too_long_for_a_url_still_resumes_by_token_up_to_the_action_cap():
-    from protocols.scenario_link import MAX_TOKEN_CHARS, LinkError
+    from protocols.links.share import MAX_TOKEN_CHARS, LinkError
 
     from .test_play_consumer import Client, open_socket
 
@@ -60,5 +60,5 @@ async def test_a_run_too_long_for_a_url_still_resumes_by_token_up_to_the_action_
     await communicator.disconnect()
     assert reply["type"] == "snapshot", reply
     assert reply["step"] == 9_000 and len(reply["run"]["actions"]) == 10_000
-    expected = replay("election", sim.variant, {}, 4, sim.actions[:9_000])
+    expected = replay(registry.get("election"), sim.variant, {}, 4, sim.actions[:9_000])
     assert reply["state"]["trace_hash"] == expected.snapshot()["trace_hash"]

@@ -381,7 +381,7 @@ def test_same_inputs_give_the_same_trace_under_faults():
               "fault_crash": 0.05}
     a = Simulation(ELECTION, "correct", config, seed=11)
     a.run(600)
-    b = replay("election", "correct", config, 11, a.actions)
+    b = replay(registry.get("election"), "correct", config, 11, a.actions)
     assert b.trace_hash == a.trace_hash and b.snapshot() == a.snapshot()
 
 

@@ -1,4 +1,4 @@
-"""The counterexample search (protocols/explore.py), its share links (scenario_link.py), the
+"""The counterexample search (protocols/search/explore.py), its share links (scenario_link.py), the
 kernel's search mode it relies on (fork, StreamRandom, RecentEvents) and `explore` on the CLI."""
 
 import json
@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from protocols import registry, scenario_link
-from protocols.explore import ExploreError, explore, minimise, settings
+from protocols import registry
+from protocols.links import share as scenario_link
+from protocols.search.explore import ExploreError, explore, minimise, settings
 from protocols.kernel import ConfigError, InvalidAction, Simulation, replay
 from protocols.kernel.rngstream import StreamRandom
 from protocols.kernel.simulation import RecentEvents
@@ -29,7 +30,7 @@ def _open_link(link):
     path, token = link.split("?s=")
     scenario = scenario_link.decode(token)
     assert path == f"/play/{scenario['protocol']}/"
-    sim = replay(scenario["protocol"], scenario["variant"], scenario["config"],
+    sim = replay(registry.get(scenario["protocol"]), scenario["variant"], scenario["config"],
                  scenario["seed"], scenario["actions"][:scenario["cursor"]])
     return scenario, sim
 
@@ -127,7 +128,7 @@ def test_heuristic_2pc_the_search_finds_atomicity_broken_by_a_heuristic_abort(he
     assert violation["depth"] == 13
     fired = [a for a in violation["trace"] if a["type"] == "fire"]
     assert len(fired) == 2  # the client's first transaction, then the heuristic timeout
-    sim = replay("twopc", "heuristic", result["config"], 0, violation["trace"])
+    sim = replay(registry.get("twopc"), "heuristic", result["config"], 0, violation["trace"])
     assert _violated(sim, ATOMICITY)
     assert sim.trace_hash == violation["trace_hash"]
 
@@ -148,7 +149,7 @@ def test_heuristic_2pc_with_three_participants_is_found_at_the_bound_it_needs():
     assert violation["check"] == ATOMICITY
     assert violation["trace"][:len(prefix)] == prefix
     assert len(prefix) == 9 and violation["depth"] == 8
-    assert _violated(replay("twopc", "heuristic", result["config"], 0, violation["trace"]),
+    assert _violated(replay(registry.get("twopc"), "heuristic", result["config"], 0, violation["trace"]),
                      ATOMICITY)
 
 
@@ -174,7 +175,7 @@ def test_the_link_opens_the_scenario_at_the_violating_step(heuristic):
     assert scenario["variant"] == "heuristic" and scenario["actions"] == violation["trace"]
     assert _violated(sim, ATOMICITY)
     # One step earlier the check still holds: the link opens *at* the violation.
-    assert not _violated(replay("twopc", "heuristic", scenario["config"], 0,
+    assert not _violated(replay(registry.get("twopc"), "heuristic", scenario["config"], 0,
                                 violation["trace"][:-1]), ATOMICITY)
 
 
@@ -188,12 +189,12 @@ def test_the_minimised_trace_still_violates_when_replayed_and_drops_what_is_not_
     padded = ([{"type": "crash", "node": "p2"}, {"type": "restart", "node": "p2"}]
               + found[:11] + [{"type": "pause", "node": "p2"}, {"type": "resume", "node": "p2"}]
               + found[11:])
-    sim = replay("twopc", "heuristic", setup["config"], 0, padded)
+    sim = replay(registry.get("twopc"), "heuristic", setup["config"], 0, padded)
     assert _violated(sim, ATOMICITY)
     shorter = minimise(setup, [], padded, ATOMICITY)
     assert len(shorter) < len(padded)
     assert not any(a["type"] in ("crash", "restart", "pause", "resume") for a in shorter)
-    assert _violated(replay("twopc", "heuristic", setup["config"], 0, shorter), ATOMICITY)
+    assert _violated(replay(registry.get("twopc"), "heuristic", setup["config"], 0, shorter), ATOMICITY)
 
 
 def test_a_crash_budget_adds_crash_and_recovery_schedules_and_correct_2pc_survives_them():
@@ -209,7 +210,7 @@ def test_a_crash_budget_adds_crash_and_recovery_schedules_and_correct_2pc_surviv
 
 def test_two_orders_of_the_same_deliveries_count_as_one_state():
     """WRITE to p1 then p2, or p2 then p1: different message ids for the replies, one state."""
-    from protocols.explore import _Keys, _State
+    from protocols.search.explore import _Keys, _State
 
     proto = registry.get("twopc")
     base = Simulation(proto, "correct", {"participants": 2, "transactions": 1}, 0)
@@ -232,7 +233,7 @@ def test_two_orders_of_the_same_deliveries_count_as_one_state():
 
 
 def test_with_the_clock_running_time_tells_states_apart():
-    from protocols.explore import _Keys, _State
+    from protocols.search.explore import _Keys, _State
 
     proto = registry.get("twopc")
     sim = Simulation(proto, "correct", {"transactions": 1}, 0)
@@ -245,7 +246,7 @@ def test_with_the_clock_running_time_tells_states_apart():
 
 
 def test_a_state_reached_again_with_more_budget_left_is_explored_again():
-    from protocols.explore import _Seen
+    from protocols.search.explore import _Seen
 
     seen = _Seen()
     assert seen.add(1, (0, 1, 0))
@@ -440,7 +441,7 @@ def test_election_unsafe_variants_are_found_with_the_expected_check(variant, che
     violation = result["violation"]
     assert violation is not None, result["covered"]
     assert violation["check"] == check
-    sim = replay("election", variant, result["config"], 0, violation["trace"])
+    sim = replay(registry.get("election"), variant, result["config"], 0, violation["trace"])
     assert _violated(sim, check)
     if variant == "no-epochs":
         # Found in time order with a partition; minimised, the messages it held back are
@@ -456,7 +457,7 @@ def test_tob_lamport_early_gives_one_name_to_two_users():
     result = explore("tob", "lamport-early", checks=[check])
     violation = result["violation"]
     assert violation["check"] == check and "was given to" in violation["detail"]
-    assert _violated(replay("tob", "lamport-early", result["config"], 0, violation["trace"]),
+    assert _violated(replay(registry.get("tob"), "lamport-early", result["config"], 0, violation["trace"]),
                      check)
 
 
@@ -477,7 +478,7 @@ def test_replication_unsafe_configurations_are_found_with_the_expected_check(var
     violation = result["violation"]
     assert violation is not None, result["covered"]
     assert violation["check"] == check
-    assert _violated(replay("replication", variant, result["config"], 0, violation["trace"]),
+    assert _violated(replay(registry.get("replication"), variant, result["config"], 0, violation["trace"]),
                      check)
     if check == "linearizable":
         assert "stale read" in violation["detail"]

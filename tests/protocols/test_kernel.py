@@ -10,7 +10,7 @@ import pytest
 from protocols import registry
 from protocols.kernel import (ConfigError, InvalidAction, Node, Option, Protocol, Simulation,
                               UserAction, canonical, replay)
-from protocols.usertext import text_field
+from protocols.kernel.usertext import text_field
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -254,14 +254,14 @@ def test_replay_of_the_action_list_reproduces_the_run():
     sim = Simulation(registry.get("twopc"), "correct",
                      {"transactions": 3, "fault_drop": 0.1, "fault_crash": 0.05}, 11)
     sim.run(400)
-    again = replay("twopc", "correct", sim.config, 11, sim.actions)
+    again = replay(registry.get("twopc"), "correct", sim.config, 11, sim.actions)
     assert again.trace_hash == sim.trace_hash
     assert canonical(again.snapshot()) == canonical(sim.snapshot())
 
 
 def test_replay_names_the_first_action_that_is_not_enabled():
     with pytest.raises(InvalidAction, match="action 2 of 2"):
-        replay("twopc", "correct", {}, 1, [{"type": "crash", "node": "coord"},
+        replay(registry.get("twopc"), "correct", {}, 1, [{"type": "crash", "node": "coord"},
                                            {"type": "crash", "node": "coord"}])
 
 

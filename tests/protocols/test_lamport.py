@@ -11,7 +11,7 @@ import pytest
 
 from protocols import registry
 from protocols.kernel import ConfigError, InvalidAction, Simulation, replay
-from protocols.lamport import concurrent, happened_before
+from protocols.lamport.protocol import concurrent, happened_before
 
 from .drive import check
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from protocols import cli
-from protocols.linearizability import (HistoryError, Operation, check, parse, parse_jepsen,
+from protocols.checkers.linearizability import (HistoryError, Operation, check, parse, parse_jepsen,
                                        parse_json, to_json_records)
 
 

@@ -28,9 +28,9 @@ and then two users get the same name. To be sure, the node would have to check w
 nodes -- which is what total order broadcast does.
 """
 
-from .kernel import ConfigError, Node, Option, Protocol, UserAction
-from .linearizability import live_check
-from .usertext import text_field, text_problem
+from ..kernel import ConfigError, Node, Option, Protocol, UserAction
+from ..checkers.linearizability import live_check
+from ..kernel.usertext import text_field, text_problem
 
 RETRY_INTERVAL = 200      # a node re-sends its unsequenced messages to the sequencer
 SUSPECT_AFTER = 2         # retries without a word from the sequencer before suspecting it

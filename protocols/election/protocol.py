@@ -28,8 +28,8 @@ Variants that break safety, each by dropping one rule:
   ``volatile-votes`` (epoch, vote) is kept in memory only, so a restarted node can vote twice.
 """
 
-from .kernel import Node, Option, Protocol, UserAction
-from .kernel.protocol import _check_range_pair
+from ..kernel import Node, Option, Protocol, UserAction
+from ..kernel.protocol import _check_range_pair
 
 APPLY_DELAY = 5           # ms between a leader's lease check and its write to storage
 CLIENT_RETRY = 400        # the client tries another node when no answer comes
@@ -660,7 +660,7 @@ class Election(Protocol):
     presets = PRESETS
 
     def validate_config(self, config):
-        from .kernel import ConfigError
+        from ..kernel import ConfigError
 
         if len(config["labels"]) > config["nodes"]:
             raise ConfigError("config.labels: more names than nodes")
@@ -669,7 +669,7 @@ class Election(Protocol):
                               "leader renews its lease in time and nobody campaigns under it")
 
     def explore_defaults(self, variant=None):
-        # The counterexample search (protocols/explore.py). Leases and timeouts compare the
+        # The counterexample search (protocols/search/explore.py). Leases and timeouts compare the
         # clock, so time counts, and schedules go in time order but for the faults each
         # variant is about: a partition (and its heal) for split brains; a crash, a restart
         # and one event out of order for votes kept in memory. Two clients with a value

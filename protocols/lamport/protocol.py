@@ -17,8 +17,8 @@ Variant ``no-max``: a receiving node ignores the counter on the message and just
 up. Its timestamps no longer respect causality: a receive can look older than its send.
 """
 
-from .kernel import Node, Option, Protocol, UserAction
-from .usertext import text_field, text_problem
+from ..kernel import Node, Option, Protocol, UserAction
+from ..kernel.usertext import text_field, text_problem
 
 NEXT_EVENT_DELAY = (20, 100)    # auto-play: simulated ms between a node's own events
 MAX_LABEL = 40

@@ -3,7 +3,7 @@
 
 Replicas r1..rN hold a key-value store; clients c1..cK read, write and compare-and-set
 keys and record every operation -- invocation and response, or none -- in the client
-history. After each step the linearizability checker (protocols/linearizability.py) asks
+history. After each step the linearizability checker (protocols/checkers/linearizability.py) asks
 of that history: is there one order of the operations, each placed between its invocation
 and its response, in which every read sees the latest write? Three ways to replicate
 (config option `mode`):
@@ -36,8 +36,8 @@ Variants are named starting configurations (`defaults`): `correct` (single leade
 at the leader), `follower-reads`, `multi-leader` and `leaderless`; the options decide.
 """
 
-from .kernel import ConfigError, Node, Option, Protocol, UserAction
-from .linearizability import live_check
+from ..kernel import ConfigError, Node, Option, Protocol, UserAction
+from ..checkers.linearizability import live_check
 
 MODES = ("single-leader", "multi-leader", "leaderless")
 CLIENT_TIMEOUT = 400      # a client gives up waiting for an answer
@@ -910,7 +910,7 @@ class Replication(Protocol):
     }
 
     def explore_defaults(self, variant=None):
-        # The counterexample search (protocols/explore.py): two clients and two operations in
+        # The counterexample search (protocols/search/explore.py): two clients and two operations in
         # all, each a read, write or compare-and-set the search picks. Replicas keep their
         # data on disk, so a crash is no more than messages not delivered for a while, which
         # the search tries anyway. Only multi-leader's last-writer-wins timestamps read the

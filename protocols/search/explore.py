@@ -49,9 +49,10 @@ import hashlib
 import json
 import time
 
-from . import registry, scenario_link
-from .kernel import CRASHED, PAUSED, UP, PlaygroundError, Simulation, canonical
-from .kernel.scheduler import next_event
+from .. import registry
+from ..links import share as scenario_link
+from ..kernel import CRASHED, PAUSED, UP, PlaygroundError, Simulation, canonical
+from ..kernel.scheduler import next_event
 
 DEFAULT_DEPTH = 100
 DEFAULT_MAX_STATES = 100_000

@@ -9,7 +9,7 @@ when the run stops (a dotted `--)`). Notes, timers firing, crashes, restarts, pa
 partitions are `Note over` lines at the point of the trace where they happened.
 """
 
-from .scenario_link import VERSION
+from .share import VERSION
 
 TRACE_FORMAT = 1
 

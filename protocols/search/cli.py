@@ -10,8 +10,9 @@ Exit codes: 0 no violation within the bounds, 1 a violation was found, 2 bad inp
 
 import json
 
-from . import explore, registry
-from .kernel import PlaygroundError
+from .. import registry
+from . import explore
+from ..kernel import PlaygroundError
 
 
 def add_parser(sub):
@@ -38,7 +39,7 @@ def add_parser(sub):
 
 
 def command(args, out):
-    from .cli import BadInput, _load_json, _read_actions
+    from ..cli import BadInput, _load_json, _read_actions
 
     try:
         protocol = registry.get(args.name)

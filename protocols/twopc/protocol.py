@@ -19,7 +19,7 @@ Variant ``heuristic``: an in-doubt participant that waits too long decides on it
 (a "heuristic decision", as XA allows) -- and atomicity can break.
 """
 
-from .kernel import Node, Option, Protocol, UserAction
+from ..kernel import Node, Option, Protocol, UserAction
 
 PREPARE_TIMEOUT = 300     # a participant gives up on a transaction never prepared
 VOTE_TIMEOUT = 250        # the coordinator gives up waiting for votes

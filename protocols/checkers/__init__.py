@@ -1,0 +1,1 @@
+"""Offline checkers of histories (linearizability)."""

@@ -1,0 +1,5 @@
+"""election: see protocol.py."""
+
+from .protocol import Election
+
+__all__ = ["Election"]

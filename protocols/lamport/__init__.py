@@ -1,0 +1,5 @@
+"""lamport: see protocol.py."""
+
+from .protocol import Lamport
+
+__all__ = ["Lamport"]

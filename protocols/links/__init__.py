@@ -1,0 +1,1 @@
+"""Runs as links and documents: share tokens, Mermaid, SVG and JSON trace export."""

@@ -1,0 +1,5 @@
+"""replication: see protocol.py."""
+
+from .protocol import Replication
+
+__all__ = ["Replication"]

@@ -1,0 +1,5 @@
+"""tob: see protocol.py."""
+
+from .protocol import TotalOrderBroadcast
+
+__all__ = ["TotalOrderBroadcast"]

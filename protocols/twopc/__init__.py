@@ -1,0 +1,5 @@
+"""twopc: see protocol.py."""
+
+from .protocol import TwoPhaseCommit
+
+__all__ = ["TwoPhaseCommit"]
