@@ -313,5 +313,36 @@ def test_preset_heuristic_ends_with_atomicity_violated():
 def test_every_preset_narration_points_at_a_step_of_its_run():
     for name, preset in TWOPC.presets.items():
         sim = _preset(name)
-        steps = max(sim.step, 1)
-        assert all(1 <= int(k) <= max(steps, 1) for k in preset["narration"]), name
+        assert all(0 <= int(k) <= sim.step for k in preset["narration"]), name
+
+
+def test_vote_no_story_ends_with_every_participant_aborted_and_nobody_in_doubt():
+    sim = _preset("vote-no")
+    for p in ("p1", "p2", "p3"):
+        assert sim.nodes[p].records(1)[-1] == "aborted", p
+    assert not check(sim, "in-doubt participants")["warn"]
+    assert not sim.messages
+
+
+def test_commit_story_says_commit_point_when_the_last_vote_arrives():
+    preset = TWOPC.presets["commit"]
+    sim = Simulation(TWOPC, preset["variant"], preset["config"], preset["seed"])
+    for action in preset["actions"]:
+        sim.apply(action)
+        remark = preset["narration"].get(str(sim.step), "")
+        decided = any(e["type"] == "note" and e["data"].get("decision") == "commit"
+                      for e in sim.trace if e["step"] == sim.step)
+        assert ("commit point" in remark) == decided, sim.step
+
+
+def test_coordinator_crash_after_logging_commit_leaves_participants_in_doubt_then_all_commit():
+    preset = TWOPC.presets["crash-after-commit"]
+    sim = Simulation(TWOPC, preset["variant"], preset["config"], preset["seed"])
+    saw_in_doubt_while_down = False
+    for action in preset["actions"]:
+        sim.apply(action)
+        if sim.status["coord"] == "crashed" and check(sim, "in-doubt participants")["warn"]:
+            saw_in_doubt_while_down = True
+    assert saw_in_doubt_while_down
+    assert all(sim.nodes[p].records(1)[-1] == "committed" for p in ("p1", "p2", "p3"))
+    assert check(sim, "atomicity")["ok"] and not check(sim, "in-doubt participants")["warn"]
