@@ -2,7 +2,7 @@
 
     python -m protocols list [--json]
     python -m protocols run NAME [--variant V] [--config JSON] [--seed N] [--steps N]
-                                 [--actions FILE|-] [--json]
+                                 [--actions FILE|-] [--preset P] [--json]
     python -m protocols explore NAME [--variant V] [--config JSON] [--depth N]
                                      [--max-states N] [--json]   (see explore_cli.py)
     python -m protocols check-history FILE [--json]
@@ -40,10 +40,12 @@ def _parser():
     p_run.add_argument("name")
     p_run.add_argument("--variant")
     p_run.add_argument("--config", default="{}", help="JSON object of options")
-    p_run.add_argument("--seed", type=int, default=0)
+    p_run.add_argument("--seed", type=int, default=None, dest="seed_given")
     p_run.add_argument("--steps", type=int, default=DEFAULT_STEPS,
                        help="auto-play steps after the script (default %(default)s)")
     p_run.add_argument("--actions", help="file with a JSON list of actions, or - for stdin")
+    p_run.add_argument("--preset", help="start from a preset's scenario and script (see "
+                       "`list --json`); --variant/--config/--seed/--actions then change it")
     p_run.add_argument("--json", action="store_true")
     p_hist = sub.add_parser("check-history", help="is a register history linearizable?")
     p_hist.add_argument("file", help="Jepsen log lines or a JSON history (- for stdin)")
@@ -98,8 +100,21 @@ def cmd_run(args, out):
     if args.steps < 0:
         raise BadInput("--steps must not be negative")
     actions = _read_actions(args.actions)
+    variant, seed, narration = args.variant, args.seed_given or 0, {}
+    if args.preset is not None:
+        preset = protocol.presets.get(args.preset)
+        if preset is None:
+            raise BadInput(f"--preset: {protocol.name} has no preset {args.preset!r}; known: "
+                           + ", ".join(protocol.presets))
+        if not isinstance(config, dict):
+            raise BadInput("--config: must be a JSON object")
+        config = dict(preset["config"], **config)
+        variant = preset["variant"] if variant is None else variant
+        seed = preset["seed"] if args.seed_given is None else seed
+        actions = preset["actions"] + actions
+        narration = preset["narration"]
     try:
-        sim = Simulation(protocol, args.variant, config, args.seed)
+        sim = Simulation(protocol, variant, config, seed)
     except PlaygroundError as exc:
         raise BadInput(exc.message) from None
     for index, action in enumerate(actions):
@@ -107,18 +122,28 @@ def cmd_run(args, out):
             sim.apply(action)
         except PlaygroundError as exc:
             raise BadInput(f"--actions: action {index + 1}: {exc.message}") from None
+    scripted = sim.step
     sim.run(args.steps)
     violated = [c for c in sim.checks if not c["ok"]]
     if args.json:
-        out.write(json.dumps({
+        result = {
             "protocol": protocol.name, "variant": sim.variant, "seed": sim.seed,
             "config": sim.config, "steps": sim.step, "time": sim.now,
             "trace_hash": sim.trace_hash, "checks": sim.checks, "actions": sim.actions,
             "state": sim.snapshot(),
-        }, indent=2) + "\n")
+        }
+        if args.preset is not None:
+            result["preset"] = args.preset
+            result["narration"] = narration
+        out.write(json.dumps(result, indent=2) + "\n")
     else:
         out.write(f"{protocol.name} ({sim.variant}), seed {sim.seed}: {sim.step} steps, "
                   f"t={sim.now} ms, trace {sim.trace_hash[:16]}\n")
+        if args.preset is not None:
+            out.write(f"  preset {args.preset}: {scripted} scripted steps, then "
+                      f"{sim.step - scripted} by the scheduler\n")
+            for step in sorted(narration, key=int):
+                out.write(f"  step {step}: {narration[step]}\n")
         for c in sim.checks:
             mark = "ok  " if c["ok"] else "FAIL"
             out.write(f"  {mark} {c['name']}: {c['detail']}\n")

@@ -95,9 +95,9 @@ class Simulation:
         return event
 
     def message_shown(self, msg):
-        """{label, tone} of a message, as its protocol declares them."""
+        """{label, tone} of a message, as its protocol declares them ({} in search mode)."""
         vocabulary = self.protocol.vocabulary
-        if vocabulary is None:
+        if vocabulary is None or self.searching:
             return {}
         spec = vocabulary.message(msg["kind"])
         return {"label": spec.label(msg["kind"], msg["payload"], msg),
@@ -119,8 +119,7 @@ class Simulation:
                "arrives_at": self.now + self.rng.randint(low, high)}
         self.next_msg_id += 1
         self.messages[msg["id"]] = msg
-        self.record_event("send", shown=None if self.searching else self.message_shown(msg),
-                          msg=msg["id"], src=src, dst=dst, kind=kind, payload=msg["payload"])
+        self.record_event("send", shown=self.message_shown(msg), msg=msg["id"], src=src, dst=dst, kind=kind, payload=msg["payload"])
         return msg["id"]
 
     def connected(self, a, b):
@@ -281,10 +280,11 @@ class Simulation:
         del self.messages[msg["id"]]
         self._advance_clock(msg["arrives_at"])
         fields = dict(msg=msg["id"], src=msg["src"], dst=msg["dst"], kind=msg["kind"])
+        shown = self.message_shown(msg)
         if self.status[msg["dst"]] == CRASHED:
-            self.record_event("drop", reason="receiver-down", **fields)
+            self.record_event("drop", shown=shown, reason="receiver-down", **fields)
             return
-        self.record_event("deliver", **fields)
+        self.record_event("deliver", shown=shown, **fields)
         args = deep_copy(msg["payload"])  # the handler's own copy: forks share the message
         args["src"] = msg["src"]
         self.nodes[msg["dst"]].dispatch(msg["kind"], args)
@@ -298,8 +298,8 @@ class Simulation:
 
         def drop():
             del self.messages[msg["id"]]
-            self.record_event("drop", msg=msg["id"], src=msg["src"], dst=msg["dst"],
-                              kind=msg["kind"], reason="user")
+            self.record_event("drop", shown=self.message_shown(msg), msg=msg["id"],
+                              src=msg["src"], dst=msg["dst"], kind=msg["kind"], reason="user")
         return drop
 
     def _prepare_duplicate(self, action):
@@ -311,8 +311,8 @@ class Simulation:
                         arrives_at=self.now + self.rng.randint(low, high))
             self.next_msg_id += 1
             self.messages[copy["id"]] = copy
-            self.record_event("duplicate", msg=msg["id"], copy=copy["id"], src=msg["src"],
-                              dst=msg["dst"], kind=msg["kind"])
+            self.record_event("duplicate", shown=self.message_shown(msg), msg=msg["id"],
+                              copy=copy["id"], src=msg["src"], dst=msg["dst"], kind=msg["kind"])
         return duplicate
 
     def _prepare_fire(self, action):

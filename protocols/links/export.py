@@ -28,6 +28,11 @@ def _ident(node_id):
     return out if out and not out[0].isdigit() else "n_" + out
 
 
+def _label(message):
+    """A message as its protocol labels it ("VOTE yes tx1"), else its kind."""
+    return _text(message.get("label") or message.get("kind") or "message")
+
+
 def mermaid(sim):
     """The run so far as Mermaid `sequenceDiagram` source text."""
     lines = ["sequenceDiagram"]
@@ -43,11 +48,11 @@ def mermaid(sim):
     for event in sim.trace:
         kind = event["type"]
         if kind == "deliver":
-            lines.append(f"    {who(event['src'])}->>{who(event['dst'])}: {_text(event['kind'])}")
+            lines.append(f"    {who(event['src'])}->>{who(event['dst'])}: {_label(event)}")
         elif kind == "drop":
             why = "receiver down" if event.get("reason") == "receiver-down" else "dropped"
             lines.append(f"    {who(event['src'])}-x{who(event['dst'])}: "
-                         f"{_text(event['kind'])} ({why})")
+                         f"{_label(event)} ({why})")
         elif kind == "note":
             lines.append(f"    Note over {who(event['node'])}: {_text(event['text'])}")
         elif kind == "timer":
@@ -57,7 +62,7 @@ def mermaid(sim):
                     "resume": "resumed"}[kind]
             lines.append(f"    Note over {who(event['node'])}: {past}")
         elif kind == "duplicate":
-            lines.append(f"    Note over {who(event['src'])}: {_text(event.get('kind', 'message'))} "
+            lines.append(f"    Note over {who(event['src'])}: {_label(event)} "
                          "duplicated in the network")
         elif kind == "partition":
             groups = " | ".join(", ".join(str(n) for n in g) for g in event["groups"])
@@ -68,7 +73,8 @@ def mermaid(sim):
             lines.append(f"    Note over {_span(sim, who)}: check failed: "
                          f"{_text(event.get('name', ''))}")
     for msg in sim.messages.values():
-        lines.append(f"    {who(msg['src'])}--){who(msg['dst'])}: {_text(msg['kind'])} (in flight)")
+        label = _label(dict(msg, **sim.message_shown(msg)))
+        lines.append(f"    {who(msg['src'])}--){who(msg['dst'])}: {label} (in flight)")
     return "\n".join(lines) + "\n"
 
 

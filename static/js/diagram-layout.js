@@ -36,13 +36,10 @@ const STATUS_AFTER = { crash: "crashed", restart: "up", pause: "paused", resume:
 const DROP_WHY = { user: "dropped by you", fault: "lost (injected fault)",
   "receiver-down": "arrived at a crashed node" };
 
+// The protocol gives a note its tone (info / ok / warning / violation); the diagram's classes.
+const TONE_CLASS = { info: "plain", ok: "ok", warning: "warn", violation: "bad" };
 function noteTone(event) {
-  const data = event.data || {};
-  const outcome = data.outcome || data.decision;
-  if (/in doubt/i.test(event.text || "")) return "warn";
-  if (outcome === "commit") return "ok";
-  if (outcome === "abort") return "bad";
-  return "plain";
+  return TONE_CLASS[event.tone] || "plain";
 }
 
 function markText(event, actionsHelp) {
@@ -175,7 +172,6 @@ function layoutOnce({ trace, state, width, canAct, actionsHelp, highlight }, ext
   const labelWidth = colWidth - 30;
   const hl = highlight || new Set();
   const occupied = new Occupied();
-  const protocol = state.protocol;
   // Labels stay right of the gutter (step numbers, check marks) and inside the diagram.
   const minX = G.gutter - 4;
   const maxX = fullWidth - 4;
@@ -324,11 +320,13 @@ function layoutOnce({ trace, state, width, canAct, actionsHelp, highlight }, ext
   for (const event of trace) {
     if (event.type === "send") {
       messages.set(event.msg, { id: event.msg, src: event.src, dst: event.dst, kind: event.kind,
-        payload: event.payload, from: event.step, start: event, events: [event.i] });
+        label: event.label, tone: event.tone, payload: event.payload, from: event.step, start: event,
+        events: [event.i] });
     } else if (event.type === "duplicate") {
       const original = messages.get(event.msg);
       messages.set(event.copy, { id: event.copy, src: event.src, dst: event.dst,
-        kind: event.kind, payload: original ? original.payload : {}, from: event.step,
+        kind: event.kind, label: event.label, tone: event.tone,
+        payload: original ? original.payload : {}, from: event.step,
         start: event, copyOf: event.msg, events: [event.i] });
     } else if (event.type === "deliver" || event.type === "drop") {
       const m = messages.get(event.msg);
@@ -340,18 +338,19 @@ function layoutOnce({ trace, state, width, canAct, actionsHelp, highlight }, ext
   }
   for (const m of inFlight.values()) {
     if (!messages.has(m.id)) {
-      messages.set(m.id, { id: m.id, src: m.src, dst: m.dst, kind: m.kind, payload: m.payload,
-        from: state.step, events: [] });
+      messages.set(m.id, { id: m.id, src: m.src, dst: m.dst, kind: m.kind, label: m.label,
+        tone: m.tone, payload: m.payload, from: state.step, events: [] });
     }
   }
   const ordered = [...messages.values()].filter((m) => xOf.has(m.src) && xOf.has(m.dst))
     .sort((a, b) => a.id - b.id);
   const startY = (m) => (m.start ? eventY(m.start) : lineY(m.from));
   const describe = (m) => {
-    const label = messageLabel(m, protocol);
+    const label = messageLabel(m);
     const text = m.copyOf ? `${label} (copy)` : label;
     return {
       base: { layer: "messages", kind: "msg", id: m.id, src: m.src, dst: m.dst, msgKind: m.kind, label, text,
+        tone: m.tone || "info",
         copyOf: m.copyOf ?? null, hl: m.events.some((i) => hl.has(i)) },
       title: `${label}${m.copyOf ? ` (copy of message ${m.copyOf})` : ""}\n${m.src} → ${m.dst}, ` +
         `message ${m.id}\n${payloadText(m.payload)}`,

@@ -374,6 +374,7 @@ export class SequenceDiagram {
           : flying ? "pp-arrow-flight" : "pp-arrow";
     const g = s("g", {
       class: classes.join(" "), "data-msg": item.id, "data-kind": String(item.msgKind || "?").toUpperCase(),
+      "data-tone": item.tone || "info",
       "data-action": actionAttr(deliver), role: deliver ? "button" : null,
       tabindex: deliver ? 0 : null,
       "aria-label": `${item.label} from ${item.src} to ${item.dst}, ${item.status}` +
@@ -420,7 +421,7 @@ export class SequenceDiagram {
       item.copyOf !== null ? "copy" : ""].filter(Boolean).join(" ");
     const g = s("g", {
       class: classes, "data-msg": item.id, "data-kind": String(item.msgKind || "?").toUpperCase(),
-      "data-action": actionAttr(deliver),
+      "data-tone": item.tone || "info", "data-action": actionAttr(deliver),
       role: deliver ? "button" : null, tabindex: deliver ? 0 : null,
       "aria-label": `${item.label} from ${item.src} to ${item.dst}, in flight` + (deliver ? ": deliver" : ""),
     }, s("title", {}, item.title));

@@ -235,7 +235,7 @@ export class ExplorePanel {
       case "deliver": case "drop": case "duplicate": {
         const sent = trace.find((e) => (e.type === "send" && e.msg === action.msg)
           || (e.type === "duplicate" && e.copy === action.msg));
-        const what = sent ? `${messageLabel(sent, this.protocol.name)} ${sent.src}→${sent.dst}` : `message ${action.msg}`;
+        const what = sent ? `${messageLabel(sent)} ${sent.src}→${sent.dst}` : `message ${action.msg}`;
         return `${humanize(action.type)} ${what}`;
       }
       case "fire": {

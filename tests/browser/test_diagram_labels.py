@@ -119,8 +119,8 @@ def test_message_labels_name_what_each_message_is_about_in_every_protocol(page, 
                                        "HEARTBEAT-ACK e2 refused", "PROPOSE e1 #1=v1",
                                        "DECIDE #2=w1", "WRITE #2=w1 token 2",
                                        "FENCED #1 token 2", "REQUEST w1"},
-        ("twopc", "vote-no"): {"PREPARE tx1", "VOTE tx1 no", "VOTE tx1 yes",
-                               "OUTCOME tx1 abort", "WRITE tx1 x=1", "BEGIN"},
+        ("twopc", "vote-no"): {"PREPARE tx1", "VOTE no tx1", "VOTE yes tx1",
+                               "OUTCOME abort tx1", "WRITE tx1 x=1", "BEGIN"},
         ("replication", "quorum-stale-read"): {"PUT x=1 v1", "GOT x=nil v0", "GOT x=1 v1",
                                                "VERSION x v0", "PUT-OK #1"},
         ("replication", "async-follower-stale-read"): {"WRITE x=1", "APPEND x=1",
@@ -143,4 +143,26 @@ def test_message_labels_name_what_each_message_is_about_in_every_protocol(page, 
         if name == "election":
             heartbeats = [label for label in labels if label.startswith("HEARTBEAT ")]
             assert heartbeats and all(label.split()[1].startswith("e") for label in heartbeats)
+    assert page_errors == []
+
+
+def test_twopc_votes_read_vote_yes_and_vote_no_in_the_diagram_and_in_mermaid(
+        page, play_server, page_errors, tmp_path):
+    PlaygroundPage(page, play_server, "twopc").open()
+    start_preset(page, "vote-no", 16)   # every vote delivered, the ABORTs in flight
+    labels = page.evaluate(LABELS_JS)
+    votes = sorted(label for label in labels if label.startswith("VOTE"))
+    assert votes == ["VOTE no tx1", "VOTE yes tx1", "VOTE yes tx1"]
+    # The labels and tones come from the protocol, in the frames: the no vote is toned.
+    expect(page.locator(".msg[data-kind='VOTE'][data-tone='warning']")).to_have_count(1)
+    expect(page.locator(".msg[data-kind='VOTE'][data-tone='ok']")).to_have_count(2)
+    expect(page.locator(".msg-pill[data-kind='ABORT'] .pill text")).to_have_text(["ABORT tx1"] * 3)
+    with page.expect_download() as info:
+        page.select_option("#export", "mermaid")
+    path = tmp_path / info.value.suggested_filename
+    info.value.save_as(path)
+    mermaid = path.read_text()
+    assert "p1->>coord: VOTE yes tx1" in mermaid
+    assert "p2->>coord: VOTE no tx1" in mermaid
+    assert "coord--)p2: ABORT tx1 (in flight)" in mermaid
     assert page_errors == []
