@@ -16,7 +16,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "playground.settings")
 
-from playground.session import CHECKPOINT_EVERY, PlaySession  # noqa: E402
+from playground.session import PlaySession  # noqa: E402
+from protocols.kernel.run import CHECKPOINT_EVERY  # noqa: E402
 from protocols import registry  # noqa: E402
 from protocols.kernel import Simulation, replay  # noqa: E402
 
@@ -43,7 +44,7 @@ def main():
     session = PlaySession(registry.get(args.protocol))
     session.start(config=config, seed=7, actions=actions)
     print(f"start (replay the whole run once, keeping checkpoints): "
-          f"{(time.perf_counter() - t0) * 1000:.0f} ms, {len(session.checkpoints)} checkpoints")
+          f"{(time.perf_counter() - t0) * 1000:.0f} ms, {len(session.run.checkpoints)} checkpoints")
 
     rng = random.Random(1)
     targets = [rng.randint(0, len(actions)) for _ in range(args.seeks)]

@@ -116,6 +116,11 @@ class PlayConsumer(SearchIntents, NumberedJsonConsumer):  # explore intents: sea
         self._stop_playing()
         await self._send_snapshot()
 
+    async def on_undo_fork(self):
+        self.session.undo_fork()
+        self._stop_playing()
+        await self._send_snapshot()
+
     async def on_seek(self, step):
         self.session.seek(step)
         self._stop_playing()

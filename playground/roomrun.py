@@ -44,7 +44,8 @@ def group_name(code):
 
 
 class RoomSession(PlaySession):
-    """A PlaySession built from (and saved back to) a Room row; it also carries captions."""
+    """A PlaySession built from (and saved back to) a Room row; its narration holds the
+    story's remarks and the instructor's captions."""
 
     base_seq = None  # the row's base_seq when built from it (None: not from a row)
 
@@ -53,25 +54,21 @@ class RoomSession(PlaySession):
         session = cls(registry.get(room.protocol))
         session.start(variant=room.variant, config=room.config, seed=room.seed,
                       actions=room.timeline(), cursor=room.cursor)
-        session.preset = room.preset or None
-        session.captions = dict(room.narration)
+        session.follow_row(room)
         session.base_seq = room.base_seq
         return session
 
-    def narration(self):
-        return dict(getattr(self, "captions", {}))
-
+    def follow_row(self, room):
+        """The row's story and captions (the row is their source of truth)."""
+        self.run.preset = room.preset or None
+        self.run.narration = {str(k): v for k, v in room.narration.items()}
 
     def copy(self):
         """An independent session at the same point (checkpoints are shared: never mutated)."""
         twin = RoomSession(self.proto)
-        twin.variant, twin.config, twin.seed = self.variant, self.config, self.seed
-        twin.timeline = list(self.timeline)
-        twin.preset = self.preset
-        twin.captions = self.narration()
+        twin.run = self.run.copy()
         twin.base_seq = self.base_seq
-        twin.checkpoints = dict(self.checkpoints)
-        twin.sim = self.sim.clone()
+        twin.length_before = self.length_before
         return twin
 
 
@@ -94,10 +91,9 @@ def _advance(session, room):
             == (room.variant, room.config, room.seed)
             and session.base_seq == room.base_seq):
         try:
-            session.timeline = session.timeline + room.timeline(start=len(session.timeline))
+            session.run.extend(room.timeline(start=len(session.timeline)))
             session.seek(room.cursor)
-            session.preset = room.preset or None
-            session.captions = dict(room.narration)
+            session.follow_row(room)
             return session
         except Exception:
             log.warning("room %s: rebuilding the cached run", room.code, exc_info=True)
@@ -246,17 +242,14 @@ class RoomRun:
         return self.session.frame_message(actions, events, self.playing)
 
     def forward(self):
-        """One step on: the timeline's next action when the run has a future (a preset's
-        script, or after going back), else the scheduler's; a frame."""
-        s = self.session
-        if s.cursor < len(s.timeline):
-            return self.frame(s.apply(s.timeline[s.cursor]))  # a redo: the future is kept
-        return self.frame(s.step(1))
+        """One step on (the Run's step: the timeline's next action while there is one, a
+        preset's script say, else the scheduler's); a frame."""
+        return self.frame(self.session.step(1))
 
     @property
     def finished(self):
         """Nothing left for auto-play: no future in the timeline and nothing scheduled."""
-        return self.session.cursor >= len(self.session.timeline) and self.session.quiescent
+        return self.session.quiescent
 
 
 

@@ -322,10 +322,8 @@ class RoomConsumer(NumberedJsonConsumer):
                                f"runs {self.protocol!r}")
 
         def start(s, r):
-            s.start(**fields)
+            s.start(**fields)   # a preset's run brings its remarks (the Run's narration)
             work.append(s.work)
-            preset = s.proto.presets.get(s.preset) if s.preset else None
-            s.captions = {str(k): v for k, v in (preset or {}).get("narration", {}).items()}
             return s.snapshot_message(False)
 
         await self.run.drive(start, play=STOP)
@@ -415,12 +413,11 @@ def key_matches_hash(key_hash, key):
 
 
 def _caption(session, text):
-    captions = session.narration()
+    captions = session.run.narration
     if text:
         captions[str(session.cursor)] = text
     else:
         captions.pop(str(session.cursor), None)
-    session.captions = captions
     return {"type": "caption", "step": session.cursor, "text": text}
 
 

@@ -20,57 +20,52 @@ from django.views.decorators.http import require_http_methods, require_safe
 from protocols import registry
 from protocols.links.export import mermaid, trace_document
 from protocols.kernel import ConfigError, InvalidAction, Simulation
+from protocols.kernel.run import Run
 from protocols.links.share import (MAX_MESSAGE_TOKEN_CHARS, MAX_TOKEN_CHARS, LinkError,
                                      decode, encode, scenario as link_scenario)
 
 from .models import Scenario
+from .session import shared_narration
+from .wire import RequestError, clean_narration
 
 log = logging.getLogger(__name__)
 
 MAX_TITLE = 120
-MAX_NARRATION_ENTRIES = 50
-MAX_NARRATION_TEXT = 500
 
 
 class ScenarioError(ValueError):
     """A scenario that cannot be opened; the message says why (shown on a 400 page)."""
 
 
-def replay_faithfully(scen):
-    """Replay a validated scenario. Returns (sim at the cursor, scenario, problem): when an
-    action is not enabled on replay, the scenario is cut to the longest prefix that replays
-    and `problem` says which action failed and why; otherwise problem is None.
+def replay_faithfully(scen, narration=None):
+    """Open a validated scenario as a Run. Returns (run at the cursor, scenario, problem):
+    when an action is not enabled on replay, the run is the longest prefix that replays and
+    `problem` says which action failed and why; otherwise problem is None. The remarks are
+    `narration`, else the story's (scen["preset"]) on the steps the run shares with it.
     Raises ScenarioError for an unknown protocol, variant or a bad config."""
     try:
         proto = registry.get(scen["protocol"])
     except KeyError:
         raise ScenarioError(f"unknown protocol {scen['protocol']!r}; known: "
                             + ", ".join(registry.names())) from None
+    preset = scen.get("preset")
+    story = proto.presets.get(preset) if preset is not None else None
+    if story is None or (story["variant"], story["config"], story["seed"]) \
+            != (scen["variant"], scen["config"], scen["seed"]):
+        preset = None   # a story this server does not have (or not this one): the run opens
+    if preset is not None:
+        narration = shared_narration(proto, preset, scen["actions"], narration)
     try:
-        sim = Simulation(proto, scen["variant"], scen["config"], scen["seed"])
+        run, problem = Run.longest_faithful_prefix(
+            proto, scen["variant"], scen["config"], scen["seed"], scen["actions"],
+            cursor=scen["cursor"], narration=narration, preset=preset)
     except ConfigError as exc:
         raise ScenarioError(str(getattr(exc, "message", exc))) from None
-    actions, cursor = scen["actions"], scen["cursor"]
-    at_cursor = sim.clone() if cursor == 0 else None
-    for index, action in enumerate(actions):
-        try:
-            sim.apply(action)
-        except InvalidAction as exc:
-            problem = (f"action {index + 1} of {len(actions)} ({_describe(action)}) is not "
-                       f"enabled when the run is replayed: {exc.message}")
-            kept = dict(scen, actions=actions[:index], cursor=min(cursor, index))
-            if at_cursor is None:
-                at_cursor = sim
-            return at_cursor, kept, problem
-        except Exception as exc:  # a handler that fails on a crafted action: not faithful
-            log.info("replay of a scenario failed at action %d: %r", index + 1, exc)
-            problem = (f"action {index + 1} of {len(actions)} ({_describe(action)}) cannot be "
-                       "replayed on this server")
-            kept = dict(scen, actions=actions[:index], cursor=min(cursor, index))
-            return (at_cursor or sim), kept, problem
-        if index + 1 == cursor:
-            at_cursor = sim.clone()
-    return at_cursor, scen, None
+    scen = dict(scen, actions=list(run.timeline), cursor=run.cursor)
+    scen.pop("preset", None)
+    if preset is not None:
+        scen["preset"] = preset
+    return run, scen, problem
 
 
 def _describe(action):
@@ -84,8 +79,12 @@ def _bad_request(request, problem, status=400):
 
 def play_bootstrap(scen, problem=None):
     """What the play page adds to its bootstrap for a scenario: the browser starts this run
-    (the `start` intent with these fields) at this cursor."""
-    run = {k: scen[k] for k in ("variant", "config", "seed", "actions", "cursor")}
+    (the `start` intent with these fields) at this cursor. A run from a story names it (its
+    scenario is the story's), so the story's remarks come with it."""
+    if scen.get("preset"):
+        run = {k: scen[k] for k in ("preset", "actions", "cursor")}
+    else:
+        run = {k: scen[k] for k in ("variant", "config", "seed", "actions", "cursor")}
     out = {"run": run}
     if problem:
         out["notice"] = problem
@@ -138,23 +137,10 @@ def _client_ip(request):
 
 
 def _clean_narration(value):
-    if value is None:
-        return {}
-    if isinstance(value, str):
-        value = {"0": value} if value.strip() else {}
-    if not isinstance(value, dict):
-        raise ScenarioError("'narration' must be an object mapping step numbers to text")
-    if len(value) > MAX_NARRATION_ENTRIES:
-        raise ScenarioError(f"'narration' may hold at most {MAX_NARRATION_ENTRIES} remarks")
-    out = {}
-    for step, text in value.items():
-        if not str(step).isdigit() or not isinstance(text, str):
-            raise ScenarioError("'narration' must map step numbers to text")
-        if len(text) > MAX_NARRATION_TEXT:
-            raise ScenarioError(f"a narration remark may be at most {MAX_NARRATION_TEXT} "
-                                "characters")
-        out[str(int(step))] = text
-    return out
+    try:
+        return clean_narration(value)
+    except RequestError as exc:
+        raise ScenarioError(exc.message) from None
 
 
 def _scenario_body(row, request=None):
@@ -190,7 +176,8 @@ def api_scenarios(request):
         return _json_error(400, "bad_json", "the body is not valid JSON")
     if not isinstance(body, dict):
         return _json_error(400, "bad_json", "the body must be a JSON object")
-    known = {"protocol", "variant", "config", "seed", "actions", "cursor", "title", "narration"}
+    known = {"protocol", "variant", "config", "seed", "actions", "cursor", "title", "narration",
+             "preset"}
     unknown = sorted(set(body) - known)
     if unknown:
         return _json_error(400, "bad_field", f"unknown field {unknown[0]!r}")
@@ -207,8 +194,11 @@ def api_scenarios(request):
         narration = _clean_narration(body.get("narration"))
         scen = link_scenario(protocol, body.get("variant") or proto.default_variant,
                              body.get("config") or {}, body.get("seed", 0),
-                             body.get("actions") or [], body.get("cursor"))
-        _, _, problem = replay_faithfully(scen)
+                             body.get("actions") or [], body.get("cursor"),
+                             preset=body.get("preset"))
+        # A run from a story keeps the story's remarks; the author's own go on top.
+        run, _, problem = replay_faithfully(scen, narration)
+        narration = run.narration
     except LinkError as exc:
         return _json_error(400, "bad_field", exc.message)
     except ScenarioError as exc:
@@ -257,34 +247,35 @@ def _export_sim(request):
         token = request.GET.get("s", "")
     try:
         scen = decode(token, max_chars=max_chars)
-        sim, scen, problem = replay_faithfully(scen)
+        run, scen, problem = replay_faithfully(scen)
     except LinkError as exc:
         return None, None, _json_error(400, "bad_link", exc.message)
     except ScenarioError as exc:
         return None, None, _json_error(400, "bad_config", str(exc))
     if problem:
         return None, None, _json_error(400, "not_enabled", problem)
-    return sim, scen, None
+    return run, scen, None
 
 
 @csrf_exempt
 @require_http_methods(["GET", "HEAD", "POST"])
 def export_mermaid(request):
-    sim, _, error = _export_sim(request)
+    run, _, error = _export_sim(request)
     if error:
         return error
-    response = HttpResponse(mermaid(sim), content_type="text/plain; charset=utf-8")
-    response["Content-Disposition"] = f'inline; filename="{sim.protocol.name}.mmd"'
+    response = HttpResponse(mermaid(run.sim, run.narration), content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{run.protocol.name}.mmd"'
     return response
 
 
 @csrf_exempt
 @require_http_methods(["GET", "HEAD", "POST"])
 def export_trace(request):
-    sim, scen, error = _export_sim(request)
+    run, scen, error = _export_sim(request)
     if error:
         return error
-    return JsonResponse(trace_document(sim, scen["actions"], scen["cursor"]))
+    return JsonResponse(trace_document(run.sim, scen["actions"], scen["cursor"],
+                                       narration=run.narration, preset=run.preset))
 
 
 # -- the preset library ----------------------------------------------------------------------

@@ -1,10 +1,7 @@
 """One user's live run of one protocol, as the WebSocket consumer drives it.
 
-A run is `replay(protocol, variant, config, seed, actions)`. The session keeps the run's
-inputs, its **timeline** (every action of the run, including those after the cursor after the
-user has stepped back) and the simulation at the **cursor**. Stepping back or seeking replays
-a prefix of the timeline; applying an action at the cursor either redoes the timeline's next
-action (the future is kept) or branches (the future is dropped).
+A run is `replay(protocol, variant, config, seed, actions)`; its timeline, cursor, forks,
+narration and checkpoints are a `protocols.kernel.run.Run`, which the session wraps.
 
 This module is synchronous and knows nothing about sockets; it turns intents into the
 server → client message bodies of docs/websocket.md (without `seq`).
@@ -12,71 +9,87 @@ server → client message bodies of docs/websocket.md (without `seq`).
 
 import logging
 
-from protocols.kernel import ConfigError, InvalidAction, Simulation, deep_copy, replay
-from protocols.kernel.scheduler import next_event
+from protocols.kernel import ConfigError, InvalidAction
+from protocols.kernel.run import Run
 
 from .wire import MAX_ACTIONS, RequestError
 
 log = logging.getLogger(__name__)
 
 DEFAULT_SEED = 0  # the CLI's default too, so `run twopc` and a fresh page agree
-# Seeking replays from the nearest checkpoint: a Simulation.clone() kept every this many
-# steps of the timeline (bench/seek.py measures seeks in a 10,000-step run).
-CHECKPOINT_EVERY = 200
 
 
 class InternalError(Exception):
     """The kernel failed unexpectedly; the session was restored to its previous run."""
 
 
+# What the narration strip says when auto-play walks off the end of a story's script.
+HANDOVER = ("The story's script ends here: from now on the seeded scheduler picks each step "
+            "(deliveries, timers and any faults the run's settings inject).")
+
+
 class PlaySession:
+    """One connection's run: a protocols.kernel.Run, and the message bodies that report it.
+    Kernel refusals become RequestError; anything else InternalError, the run restored."""
+
     def __init__(self, proto):
         self.proto = proto
-        self.variant = proto.default_variant
-        self.config = {}
-        self.seed = DEFAULT_SEED
-        self.timeline = []
-        self.preset = None  # the name of the preset the run was started from, if any
-        self.sim = None
-        # {step: clone of the simulation after timeline[:step]}, valid for the current
-        # inputs and timeline; a branch drops those past the point where it branched.
-        self.checkpoints = {}
-        # How many actions the last intent applied, replays included: the consumer charges
-        # the connection's rate limit for this work.
-        self.work = 0
+        self.run = None
+        self.work = 0           # actions the last intent applied (the rate limit charges it)
+        self.forked_at = None   # the step the last intent forked the run at, if it did
+        self.notice = None      # a sentence for the narration strip, with the next frame
+        self.length_before = 0  # the timeline's length when the client last heard of it
 
-    # -- the simulation at the cursor ------------------------------------------------------
+    # -- the run at the cursor ----------------------------------------------------------------
+
+    @property
+    def sim(self):
+        return self.run.sim
 
     @property
     def cursor(self):
-        return len(self.sim.actions)
+        return self.run.cursor
+
+    @property
+    def timeline(self):
+        return self.run.timeline
+
+    @property
+    def variant(self):
+        return self.run.variant if self.run else self.proto.default_variant
+
+    @property
+    def config(self):
+        return self.run.config if self.run else {}
+
+    @property
+    def seed(self):
+        return self.run.seed if self.run else DEFAULT_SEED
+
+    @property
+    def preset(self):
+        return self.run.preset if self.run else None
 
     @property
     def quiescent(self):
-        """Whether auto-play has nothing left to do (no deliverable message, armed timer or
-        planned fault); the user may still act."""
-        return next_event(self.sim) is None
+        """Whether auto-play has nothing left to do: no step ahead in the timeline, and no
+        deliverable message, armed timer or planned fault; the user may still act."""
+        return self.run.quiescent
+
+    @property
+    def at_limit(self):
+        return self.run is not None and self.cursor >= MAX_ACTIONS
 
     def ensure_started(self):
         """Create the default run on first use, so every intent works on a fresh connection."""
-        if self.sim is None:
-            self.sim = self._guarded(
-                lambda: Simulation(self.proto, variant=self.variant, config=self.config, seed=self.seed)
-            )
-
-    def _replay(self, actions, variant=None, config=None, seed=None):
-        return replay(
-            self.proto,
-            self.variant if variant is None else variant,
-            self.config if config is None else config,
-            self.seed if seed is None else seed,
-            list(actions),
-        )
+        if self.run is None:
+            self.run = self._guarded(lambda: Run(self.proto, seed=DEFAULT_SEED))
+            self.length_before = 0
 
     def _guarded(self, work):
         """Run kernel work; turn kernel refusals into RequestError, anything else into
-        InternalError after restoring the simulation to the actions it had before."""
-        before = None if self.sim is None else list(self.sim.actions)
+        InternalError after restoring the run to what it was before."""
+        before = None if self.run is None else self.run.copy()
         try:
             return work()
         except InvalidAction as exc:
@@ -84,104 +97,41 @@ class PlaySession:
         except ConfigError as exc:
             raise RequestError("bad_config", _message(exc)) from None
         except Exception:
-            log.exception("kernel failure in %s (variant=%s seed=%s)", self.proto.name, self.variant, self.seed)
-            if before is not None:
-                try:
-                    self.sim = self._replay(before)
-                except Exception:
-                    log.exception("could not restore the run after a kernel failure")
+            log.exception("kernel failure in %s (variant=%s seed=%s)", self.proto.name,
+                          self.variant, self.seed)
+            self.run = before
             raise InternalError() from None
 
-    def _record(self, since=0):
-        """Fold the simulation's action list into the timeline: redo keeps the future,
-        anything else branches. The first `since` actions are known to be the timeline's
-        (the cursor before a step or action), so only those after them are compared: a long
-        run would otherwise compare its whole list on every step."""
-        applied = list(self.sim.actions)
-        if self.timeline[since:len(applied)] != applied[since:]:
-            same = since
-            for old, new in zip(self.timeline[since:], applied[since:]):
-                if old != new:
-                    break
-                same += 1
-            self.checkpoints = {k: v for k, v in self.checkpoints.items() if k <= same}
-            self.timeline = applied
-        self._checkpoint(self.sim)
+    # -- intents ------------------------------------------------------------------------------
 
-    # -- checkpoints -------------------------------------------------------------------------
-
-    def _checkpoint(self, sim, checkpoints=None):
-        checkpoints = self.checkpoints if checkpoints is None else checkpoints
-        at = len(sim.actions)
-        if at and at % CHECKPOINT_EVERY == 0 and at not in checkpoints:
-            checkpoints[at] = sim.clone()
-
-    def _build(self, actions, variant, config, seed, checkpoints):
-        """replay() that keeps checkpoints on the way (same errors as replay)."""
-        return replay(self.proto, variant, config, seed, actions,
-                      after_each=lambda sim: self._checkpoint(sim, checkpoints))
-
-    def _rebuild(self, step):
-        """The simulation after timeline[:step], replayed from the nearest checkpoint."""
-        base = max((k for k in self.checkpoints if k <= step), default=0)
-        if base:
-            sim = self.checkpoints[base].clone()
-        else:
-            sim = Simulation(self.proto, self.variant, self.config, self.seed)
-        for action in self.timeline[base:step]:
-            sim.apply(action)
-            self._checkpoint(sim)
-        self.work = step - base
-        return sim
-
-    # -- intents -----------------------------------------------------------------------------
-
-    def start(self, variant=None, config=None, seed=None, actions=None, cursor=None, preset=None):
+    def start(self, variant=None, config=None, seed=None, actions=None, cursor=None, preset=None,
+              narration=None):
         """Begin a new run, replaying `actions`; the cursor (default: the end) picks the
-        prefix that is applied. A `preset` (one of the protocol's scripted runs) supplies
-        variant, config, seed and actions, and starts at cursor 0 with its whole script as
-        the future. Raises RequestError and leaves the session as it was."""
-        if preset is not None:
-            script = self.proto.presets.get(preset)
-            if script is None:
-                known = ", ".join(self.proto.presets) or "none"
-                raise RequestError("bad_config", f"unknown preset {preset!r}; known: {known}")
-            script = deep_copy(script)  # never share the protocol's own dicts with a run
-            variant, config, seed = script.get("variant"), script.get("config"), script.get("seed")
-            actions = script.get("actions")
-            cursor = 0 if cursor is None else cursor
-        variant = self.proto.default_variant if variant is None else variant
-        config = {} if config is None else config
-        seed = DEFAULT_SEED if seed is None else seed
-        actions = [] if actions is None else list(actions)
-        if cursor is None:
-            cursor = len(actions)
-        if cursor > len(actions):
-            raise RequestError("bad_field", f"'cursor' must be at most {len(actions)}")
-
-        checkpoints = {}
-
-        def build():
-            # Replay the whole timeline once, so a run whose later actions are not enabled is
-            # refused now rather than on a later seek; keep checkpoints on the way.
-            sim = self._build(actions, variant, config, seed, checkpoints)
-            if cursor < len(actions):
-                base = max((k for k in checkpoints if k <= cursor), default=0)
-                if base:
-                    sim = checkpoints[base].clone()
-                    for action in actions[base:cursor]:
-                        sim.apply(action)
-                else:
-                    sim = self._replay(actions[:cursor], variant, config, seed)
-            return sim
-
-        sim = self._guarded(build)
-        self.work = len(actions) + (cursor % CHECKPOINT_EVERY if cursor < len(actions) else 0)
-        self.variant, self.config, self.seed = variant, config, seed
-        self.timeline = list(actions)
-        self.checkpoints = checkpoints
-        self.preset = preset
-        self.sim = sim
+        prefix that is applied. A `preset` (one of the protocol's stories) supplies variant,
+        config, seed, actions and narration, and starts at cursor 0 with its whole script as
+        the future; with `actions` too, it names the story the run was forked from, whose
+        remarks stay on the steps the run still shares with it. Raises RequestError and
+        leaves the session as it was."""
+        if preset is not None and preset not in self.proto.presets:
+            known = ", ".join(self.proto.presets) or "none"
+            raise RequestError("bad_config", f"unknown preset {preset!r}; known: {known}")
+        if preset is not None and actions is None:
+            run = self._guarded(lambda: Run.from_preset(self.proto, preset,
+                                                        0 if cursor is None else cursor))
+        else:
+            actions = [] if actions is None else list(actions)
+            if cursor is not None and cursor > len(actions):
+                raise RequestError("bad_field", f"'cursor' must be at most {len(actions)}")
+            if preset is not None:
+                narration = shared_narration(self.proto, preset, actions, narration)
+            run = self._guarded(lambda: Run(
+                self.proto, self.proto.default_variant if variant is None else variant,
+                {} if config is None else config, DEFAULT_SEED if seed is None else seed,
+                actions, cursor=cursor, narration=narration, preset=preset))
+        self.work = run.work
+        self.run = run
+        self.forked_at = None
+        self.length_before = len(run.timeline)
 
     def _room_for(self, count):
         """How many of `count` more actions fit under the run's cap (MAX_ACTIONS, what `start`
@@ -192,86 +142,55 @@ class PlaySession:
                                "step back, or start a new run")
         return min(count, room)
 
-    @property
-    def at_limit(self):
-        return self.sim is not None and self.cursor >= MAX_ACTIONS
-
     def apply(self, action):
-        """Apply one user action at the cursor; return (actions, events)."""
+        """Apply one user action at the cursor; return (actions, events). Acting in the past
+        forks the run (forked_at says where; undo_fork brings the cut future back)."""
         self.ensure_started()
         self._room_for(1)
-        since = self.cursor
-        events = self._guarded(lambda: self.sim.apply(action))
+        actions, events, self.forked_at = self._guarded(lambda: self.run.act(action))
         self.work = 1
-        self._record(since)
-        return [self.sim.actions[-1]], list(events)
-
-    def step(self, count):
-        """Let the scheduler take up to `count` steps (fewer if it runs out of things to do);
-        return (actions, events)."""
-        self.ensure_started()
-        count = self._room_for(count)
-        since = self.cursor
-        actions, events = [], []
-        try:
-            for _ in range(count):
-                taken = self._guarded(self.sim.auto_step)
-                if taken is None:
-                    break
-                action, new_events = taken
-                actions.append(action)
-                events.extend(new_events)
-        finally:
-            # Steps taken before a failure stay taken (the failed one was rolled back).
-            self.work = len(actions)
-            self._record(since)
         return actions, events
 
-    def seek(self, step):
-        """Move the cursor to `step` (0 … len(timeline)): forward by applying the timeline's
-        next actions, backward by replaying the prefix."""
+    def step(self, count):
+        """Take up to `count` steps: the timeline's next actions while the cursor is inside
+        it (a story plays as written), then the scheduler's. Returns (actions, events)."""
         self.ensure_started()
-        if step > len(self.timeline):
-            raise RequestError("bad_field", f"'step' must be at most {len(self.timeline)}")
-        cursor = self.cursor
-        if step < cursor or any(cursor < k <= step for k in self.checkpoints):
-            self.sim = self._guarded(lambda: self._rebuild(step))
-            return
-        ahead = self.timeline[cursor:step]
-
-        def forward():
-            for action in ahead:
-                self.sim.apply(action)
-                self._checkpoint(self.sim)
-
+        count = self._room_for(count)
+        self.forked_at = None
+        was_scripted = self.run.scripted
         try:
-            self._guarded(forward)
-        except RequestError:
-            # Not expected (the timeline was applied before), but leave the cursor unmoved.
-            self.sim = self._guarded(lambda: self._replay(self.timeline[:cursor]))
-            raise
-        self.work = len(ahead)
+            return self._guarded(lambda: self.run.step(count, limit=MAX_ACTIONS))
+        finally:
+            self.work = self.run.work
+            if was_scripted and not self.run.scripted and self.run.narration:
+                self.notice = HANDOVER
+
+    def seek(self, step):
+        """Move the cursor to `step` (0 … length of the timeline)."""
+        self.ensure_started()
+        self._guarded(lambda: self.run.seek(step))
+        self.work = self.run.work
 
     def back(self):
         """Move the cursor one action back (a no-op at the start of the run)."""
         self.ensure_started()
-        if self.cursor > 0:
-            self.seek(self.cursor - 1)
+        self._guarded(self.run.back)
+        self.work = self.run.work
+
+    def undo_fork(self):
+        """Bring back the future the last fork cut; the cursor goes to the fork point."""
+        self.ensure_started()
+        self._guarded(self.run.undo_fork)
+        self.work = self.run.work
 
     # -- server → client message bodies -------------------------------------------------------
 
     def run_description(self):
-        return {
-            "variant": self.variant,
-            "config": self.config,
-            "seed": self.seed,
-            "actions": list(self.timeline),
-            "cursor": self.cursor,
-            "preset": self.preset,
-        }
+        return self.run.describe()
 
     def snapshot_message(self, playing):
         self.ensure_started()
+        self.length_before = len(self.timeline)
         return {
             "type": "snapshot",
             "protocol": self.proto.describe(),
@@ -286,24 +205,54 @@ class PlaySession:
         }
 
     def narration(self):
-        """The preset's commentary, {step (as a string): text}, for the run started from it."""
-        if self.preset is None:
-            return {}
-        return dict(self.proto.presets[self.preset].get("narration", {}))
+        """The run's remarks, {step (as a string): text}: a story's, kept through forks."""
+        return dict(self.run.narration) if self.run else {}
 
     def frame_message(self, actions, events, playing):
-        return {
+        """A step's frame. `run` says what the timeline became, for a client that keeps it to
+        reconnect with: `patch` {at, actions} replaces its actions from `at` on (a fork, or
+        actions the scheduler added); none when the timeline did not change."""
+        run = {"length": len(self.timeline), "cursor": self.cursor,
+               "fork": self.run.fork.describe() if self.run.fork else None,
+               "forked_at": self.forked_at}
+        if self.forked_at is not None:
+            run["patch"] = {"at": self.forked_at, "actions": self.timeline[self.forked_at:]}
+        elif len(self.timeline) > self.length_before:
+            # What the scheduler (or the user, at the end) added joined the timeline's end.
+            at = self.length_before
+            run["patch"] = {"at": at, "actions": self.timeline[at:]}
+        self.length_before = len(self.timeline)
+        frame = {
             "type": "frame",
             "step": self.sim.step,
             "length": len(self.timeline),
             "action": actions[-1] if actions else None,
             "actions": actions,
             "events": events,
+            "run": run,
             "state": self.sim.snapshot(),
             "enabled": self.sim.enabled(),
             "playing": playing,
             "quiescent": self.quiescent,
         }
+        if self.notice:
+            frame["notice"], self.notice = self.notice, None
+        return frame
+
+
+def shared_narration(proto, preset, actions, narration=None):
+    """A story's remarks for a run that shares the first steps of its script: those on the
+    steps it still shares (a fork keeps the story up to where it left it), then `narration`'s
+    own remarks, if any, on top."""
+    script = proto.presets[preset]
+    same = 0
+    for ours, theirs in zip(actions, script["actions"]):
+        if ours != theirs:
+            break
+        same += 1
+    kept = {k: v for k, v in script.get("narration", {}).items() if int(k) <= same}
+    kept.update(narration or {})
+    return kept
 
 
 def _code(exc, default):

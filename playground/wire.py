@@ -67,6 +67,33 @@ def _int_field(message, name, low, high, required=False):
     return value
 
 
+MAX_NARRATION_ENTRIES = 200
+MAX_NARRATION_TEXT = 1000
+
+
+def clean_narration(value):
+    """A run's remarks, {step number (a string): text}; RequestError bad_field."""
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        value = {"0": value} if value.strip() else {}
+    if not isinstance(value, dict):
+        raise RequestError("bad_field", "'narration' must be an object mapping step numbers to "
+                           "text")
+    if len(value) > MAX_NARRATION_ENTRIES:
+        raise RequestError("bad_field", f"'narration' may hold at most {MAX_NARRATION_ENTRIES} "
+                           "remarks")
+    out = {}
+    for step, text in value.items():
+        if not str(step).isdigit() or len(str(step)) > 6 or not isinstance(text, str):
+            raise RequestError("bad_field", "'narration' must map step numbers to text")
+        if len(text) > MAX_NARRATION_TEXT:
+            raise RequestError("bad_field", f"a narration remark may be at most "
+                               f"{MAX_NARRATION_TEXT} characters")
+        out[str(int(step))] = text
+    return out
+
+
 def _start_token(message):
     """`start` with a share link's token: the whole run, compactly (a long run's action list
     would not fit in one message)."""
@@ -86,7 +113,10 @@ def _start_token(message):
         raise RequestError("too_large", f"a run may hold at most {MAX_ACTIONS} actions")
     if scen["seed"] > MAX_SEED:
         raise RequestError("bad_field", f"'seed' must be an integer from 0 to {MAX_SEED}")
-    return {k: scen[k] for k in ("protocol", "variant", "config", "seed", "actions", "cursor")}
+    intent = {k: scen[k] for k in ("protocol", "variant", "config", "seed", "actions", "cursor")}
+    if scen.get("preset"):
+        intent["preset"] = scen["preset"]
+    return intent
 
 
 def _start(message):
@@ -97,7 +127,9 @@ def _start(message):
         preset = message["preset"]
         if not isinstance(preset, str) or not 0 < len(preset) <= MAX_VARIANT_LENGTH:
             raise RequestError("bad_field", "'preset' must be a preset name")
-        clash = [f for f in ("variant", "config", "seed", "actions") if message.get(f) is not None]
+        # With `actions`, the preset names the story the run was forked from (its remarks
+        # stay on the steps the run shares with it); its scenario is the preset's.
+        clash = [f for f in ("variant", "config", "seed") if message.get(f) is not None]
         if clash:
             raise RequestError(
                 "bad_field", f"'preset' brings its own run; do not send {clash[0]!r} with it"
@@ -128,6 +160,8 @@ def _start(message):
         intent["actions"] = actions
     if message.get("cursor") is not None:
         intent["cursor"] = _int_field(message, "cursor", 0, MAX_ACTIONS)
+    if message.get("narration") is not None:
+        intent["narration"] = clean_narration(message["narration"])
     return intent
 
 
@@ -169,6 +203,7 @@ _VALIDATORS = {
     "action": _action,
     "step": _step,
     "back": _no_fields,
+    "undo_fork": _no_fields,
     "seek": _seek,
     "play": _play,
     "pause": _no_fields,

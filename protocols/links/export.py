@@ -33,9 +33,11 @@ def _label(message):
     return _text(message.get("label") or message.get("kind") or "message")
 
 
-def mermaid(sim):
-    """The run so far as Mermaid `sequenceDiagram` source text."""
+def mermaid(sim, narration=None):
+    """The run so far as Mermaid `sequenceDiagram` source text; the run's remarks (a story's)
+    become notes over every lifeline at their steps."""
     lines = ["sequenceDiagram"]
+    remarks = {int(k): v for k, v in (narration or {}).items()}
     ids = {}
     for node in sim.nodes.values():
         ids[node.id] = _ident(node.id)
@@ -45,7 +47,15 @@ def mermaid(sim):
     def who(node_id):
         return ids.get(node_id) or _ident(node_id)
 
+    if 0 in remarks:
+        lines.append(f"    Note over {_span(sim, who)}: {_text(remarks[0], 200)}")
+    step = 0
     for event in sim.trace:
+        if event["step"] != step:
+            step = event["step"]
+            if step in remarks:
+                lines.append(f"    Note over {_span(sim, who)}: step {step}: "
+                             f"{_text(remarks[step], 200)}")
         kind = event["type"]
         if kind == "deliver":
             lines.append(f"    {who(event['src'])}->>{who(event['dst'])}: {_label(event)}")
@@ -85,11 +95,12 @@ def _span(sim, who):
     return who(ids[0]) if len(ids) == 1 else f"{who(ids[0])},{who(ids[-1])}"
 
 
-def trace_document(sim, actions=None, cursor=None):
-    """The JSON trace export: the scenario (a share link's fields), the trace and its hash.
-    `actions` is the whole timeline (it may run past the cursor); by default the run's own."""
+def trace_document(sim, actions=None, cursor=None, narration=None, preset=None):
+    """The JSON trace export: the scenario (a share link's fields), the trace and its hash,
+    and the run's remarks. `actions` is the whole timeline (it may run past the cursor); by
+    default the run's own."""
     actions = list(sim.actions) if actions is None else list(actions)
-    return {
+    doc = {
         "format": TRACE_FORMAT,
         "scenario": {
             "v": VERSION,
@@ -103,4 +114,8 @@ def trace_document(sim, actions=None, cursor=None):
         "steps": sim.step,
         "trace": list(sim.trace),
         "trace_hash": sim.trace_hash,
+        "narration": dict(narration or {}),
     }
+    if preset:
+        doc["scenario"]["preset"] = preset
+    return doc

@@ -15,6 +15,9 @@ import zlib
 
 VERSION = 1
 FIELDS = ("v", "protocol", "variant", "config", "seed", "actions", "cursor")
+# Optional: the story (preset) the run comes from, so its remarks travel with the link: they
+# show on the steps the run still shares with the story's script.
+OPTIONAL_FIELDS = ("preset",)
 MAX_TOKEN_CHARS = 16_000        # well inside what browsers and servers accept in a URL
 # A token may also travel inside a WebSocket `start` message (whose cap is 64 KiB): a run too
 # long for a URL (10,000 election steps make ~34,000 characters) still fits there.
@@ -45,7 +48,7 @@ def validate(scenario):
     """Check a scenario dict's shape; return it with fields in canonical form. LinkError."""
     if not isinstance(scenario, dict):
         raise LinkError("the scenario must be a JSON object")
-    unknown = sorted(set(scenario) - set(FIELDS))
+    unknown = sorted(set(scenario) - set(FIELDS) - set(OPTIONAL_FIELDS))
     if unknown:
         raise LinkError(f"unknown field {unknown[0]!r} in the scenario")
     if scenario.get("v") != VERSION:
@@ -71,14 +74,24 @@ def validate(scenario):
     if not _whole(cursor) or not 0 <= cursor <= len(actions):
         raise LinkError(f"'cursor' must be a whole number from 0 to {len(actions)} (the "
                         "number of actions)")
-    return {k: scenario[k] for k in FIELDS}
+    out = {k: scenario[k] for k in FIELDS}
+    preset = scenario.get("preset")
+    if preset is not None:
+        if not isinstance(preset, str) or not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,59}", preset):
+            raise LinkError("'preset' must be a preset name")
+        out["preset"] = preset
+    return out
 
 
-def scenario(protocol, variant, config, seed, actions, cursor=None):
-    """The scenario dict a link carries (cursor: the end of the actions by default)."""
-    return validate({"v": VERSION, "protocol": protocol, "variant": variant,
-                     "config": config or {}, "seed": seed, "actions": list(actions),
-                     "cursor": len(actions) if cursor is None else cursor})
+def scenario(protocol, variant, config, seed, actions, cursor=None, preset=None):
+    """The scenario dict a link carries (cursor: the end of the actions by default; preset:
+    the story the run comes from, if any)."""
+    value = {"v": VERSION, "protocol": protocol, "variant": variant, "config": config or {},
+             "seed": seed, "actions": list(actions),
+             "cursor": len(actions) if cursor is None else cursor}
+    if preset:
+        value["preset"] = preset
+    return validate(value)
 
 
 def encode(value, max_chars=MAX_TOKEN_CHARS):

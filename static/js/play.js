@@ -30,6 +30,8 @@ function readBootstrap() {
 /** The run a fresh page starts: from the bootstrap (a shared run) or ?variant=&seed=. */
 function initialRun(boot) {
   const run = { ...(boot.run || {}) };
+  // A short link's remarks (its author's) travel with its run: the server keeps them.
+  if (boot.narration && Object.keys(boot.narration).length) run.narration = boot.narration;
   const params = new URLSearchParams(location.search);
   if (params.has("variant")) run.variant = params.get("variant");
   if (params.has("seed") && /^\d+$/.test(params.get("seed"))) run.seed = Number(params.get("seed"));
@@ -54,7 +56,6 @@ function main() {
   let connection = "connecting";
 
   const send = (intent) => {
-    tools?.beforeIntent(intent);   // acting in the past may fork the run: keep an undo
     if (!socket.send(intent)) {
       toasts.show("Not connected", "The server is unreachable; retrying…", { tone: "warn", timeoutMs: 4000 });
     }
@@ -84,8 +85,6 @@ function main() {
   const controls = new Controls($("toolbar"), $("help"), { protocol, onIntent: send, initial: first });
   // Scrubber, undo of a fork, share, export and import (static/js/scenario.js).
   const tools = new ScenarioTools($("toolbar"), { protocol, copy, send, sendStart, toasts, boot });
-  // A short link's own narration (its author's remarks), while the run is still that run.
-  let authorNarration = boot.narration && Object.keys(boot.narration).length ? boot.narration : null;
 
   const render = oncePerFrame(() => {
     if (copy.state) {
@@ -132,11 +131,8 @@ function main() {
             // Another run: what a check pointed at in the old one means nothing here.
             diagram.highlighted = new Set();
             checks.selected = null;
-            tools.forgetUndo();
-            authorNarration = null;
           }
           copy.applySnapshot(msg);
-          if (authorNarration && !Object.keys(copy.narration).length) copy.narration = authorNarration;
           break;
         case "frame":
           copy.applyFrame(msg);

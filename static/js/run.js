@@ -11,8 +11,8 @@ export class RunCopy {
     this.quiescent = false;
     this.step = 0;
     this.lastAction = null;
-    this.narration = {};    // a preset's commentary: {step: text}
-    this.presetScript = null;
+    this.narration = {};    // the run's remarks (a story's, a short link's): {step: text}
+    this.notice = null;     // what the server says about the latest step (a story's end)
     this.version = 0;       // bumps on every change, so views can skip redundant work
   }
 
@@ -20,12 +20,7 @@ export class RunCopy {
   applySnapshot(msg) {
     this.run = msg.run || this.run;
     this.narration = msg.narration && typeof msg.narration === "object" ? msg.narration : {};
-    // A preset's own script, to tell later whether the run still is that preset (or branched).
-    if (msg.run && msg.run.preset && (msg.run.cursor ?? msg.step) === 0) {
-      this.presetScript = JSON.stringify(msg.run.actions || []);
-    } else if (!msg.run || !msg.run.preset) {
-      this.presetScript = null;
-    }
+    this.notice = null;
     this.trace = Array.isArray(msg.trace) ? msg.trace.slice() : [];
     this.setState(msg);
     this.lastAction = null;
@@ -35,7 +30,8 @@ export class RunCopy {
   /**
    * A frame carries the events since the client's last frame. After `back` or `seek`
    * the step goes down (or jumps), so the trace is first cut to what precedes the new
-   * events, or to the new step when there are none.
+   * events, or to the new step when there are none. The server says how the run's timeline
+   * changed (`run.patch`: its actions from `at` on), so a reconnect can replay it exactly.
    */
   applyFrame(msg) {
     const events = Array.isArray(msg.events) ? msg.events : [];
@@ -46,16 +42,20 @@ export class RunCopy {
     } else if (typeof msg.step === "number" && msg.step < this.step) {
       this.trace = this.trace.filter((e) => e.step <= msg.step);
     }
-    if (this.run && typeof msg.step === "number") {
-      // Keep the run's action list (its timeline, which may run past the cursor after
-      // going back) in step with the frames, so a reconnect can replay the run exactly.
-      const applied = Array.isArray(msg.actions) ? msg.actions : msg.action ? [msg.action] : [];
-      const timeline = Array.isArray(this.run.actions) ? this.run.actions : [];
-      timeline.splice(msg.step - applied.length, applied.length, ...applied);
-      if (typeof msg.length === "number" && timeline.length > msg.length) timeline.length = msg.length;
-      this.run.actions = timeline;
-      this.run.cursor = msg.step;
+    const change = msg.run;
+    if (this.run && change) {
+      if (change.patch) {
+        this.run.actions = (this.run.actions || []).slice(0, change.patch.at).concat(change.patch.actions);
+      }
+      this.run.cursor = change.cursor;
+      this.run.fork = change.fork;
+      // A fork cuts the story's remarks after the point where the run left it.
+      if (typeof change.forked_at === "number") {
+        this.narration = Object.fromEntries(Object.entries(this.narration)
+          .filter(([step]) => Number(step) <= change.forked_at));
+      }
     }
+    this.notice = typeof msg.notice === "string" ? msg.notice : this.notice;
     this.lastAction = msg.action || null;
     this.setState(msg);
     this.version += 1;
@@ -72,10 +72,12 @@ export class RunCopy {
   /** How to ask a fresh connection for this very run, at this very step. */
   restartIntent() {
     const { variant, config, seed, actions, preset } = this.run;
-    if (preset && this.presetScript === JSON.stringify(actions || [])) {
-      return { type: "start", preset, cursor: this.step };   // keeps the narration too
+    const narration = Object.keys(this.narration).length ? this.narration : undefined;
+    if (preset) {
+      // The story's scenario, and its remarks on the steps the run still shares with it.
+      return { type: "start", preset, actions, cursor: this.step, narration };
     }
-    return { type: "start", variant, config, seed, actions, cursor: this.step };
+    return { type: "start", variant, config, seed, actions, cursor: this.step, narration };
   }
 
   /** Nothing in flight and no timer armed: what a snapshot implies when it doesn't say. */

@@ -15,10 +15,12 @@ const SEEK_EVERY_MS = 80;   // while dragging the scrubber: at most this often
 /** The scenario dict a link carries, for this run at its cursor. */
 export function linkScenario(protocol, run, cursor) {
   const actions = Array.isArray(run.actions) ? run.actions : [];
-  return {
+  const scenario = {
     v: LINK_VERSION, protocol, variant: run.variant, config: run.config || {},
     seed: run.seed ?? 0, actions, cursor: Math.min(cursor, actions.length),
   };
+  if (run.preset) scenario.preset = run.preset;   // the story's remarks travel with the link
+  return scenario;
 }
 
 function base64url(bytes) {
@@ -86,8 +88,6 @@ export class ScenarioTools {
     this.send = send;
     this.sendStart = sendStart || send;   // a start intent, as a token when it is long
     this.toasts = toasts;
-    this.pendingFork = null;  // the run as it was, when an intent may fork it
-    this.undoIntent = null;   // how to get the cut future back
     this.expectHash = new URLSearchParams(location.search).get("expect");
     this.baseline = null;     // the token of the run as the page opened it (a promise)
     this.urlTimer = null;
@@ -176,34 +176,8 @@ export class ScenarioTools {
     }
   }
 
-  /** Called before every intent: one that acts in the past may fork the run. */
-  beforeIntent(intent) {
-    if (!["action", "step", "play"].includes(intent.type)) return;
-    if (!this.copy.run || this.copy.step >= this.length()) return;
-    this.pendingFork = {
-      intent: JSON.parse(JSON.stringify(this.copy.restartIntent())),
-      actions: JSON.stringify(this.copy.run.actions),
-      cursor: this.copy.step,
-      length: this.length(),
-    };
-  }
-
   /** Called after every server message has been applied to the copy. */
   afterMessage(msg) {
-    if (msg.type === "error") this.pendingFork = null;
-    if (msg.type === "frame" && this.pendingFork) {
-      const before = this.pendingFork;
-      this.pendingFork = null;
-      const now = this.copy.run.actions;
-      const kept = JSON.stringify(now.slice(0, before.cursor + 1)) ===
-        JSON.stringify(JSON.parse(before.actions).slice(0, before.cursor + 1));
-      if (!kept || now.length < before.length) {
-        this.undoIntent = before.intent;
-        this.undoBtn.hidden = false;
-        this.undoBtn.title = `The run forked at step ${before.cursor}: its old future ` +
-          `(${before.length - before.cursor} steps) was cut. Undo brings it back.`;
-      }
-    }
     if (msg.type === "snapshot") {
       if (this.baseline === null && this.copy.run) this.baseline = this.token().catch(() => "");
       if (this.expectHash && this.copy.state) {
@@ -211,20 +185,17 @@ export class ScenarioTools {
         this.expectHash = null;
       }
     }
+    // The server keeps what a fork cut (the Run's undo): offer it while it is there.
+    const fork = this.copy.run && this.copy.run.fork;
+    this.undoBtn.hidden = !fork;
+    if (fork) {
+      this.undoBtn.title = `The run forked at step ${fork.at}: its old future ` +
+        `(${fork.cut} steps) was cut. Undo brings it back.`;
+    }
   }
 
   undoFork() {
-    if (!this.undoIntent) return;
-    this.sendStart(this.undoIntent);
-    this.undoIntent = null;
-    this.undoBtn.hidden = true;
-  }
-
-  /** A new run (another variant, seed or config) makes an old undo meaningless. */
-  forgetUndo() {
-    this.undoIntent = null;
-    this.pendingFork = null;
-    this.undoBtn.hidden = true;
+    if (this.copy.run && this.copy.run.fork) this.send({ type: "undo_fork" });
   }
 
   // -- rendering and the URL ------------------------------------------------------------------
@@ -266,7 +237,7 @@ export class ScenarioTools {
     }
     this.warnedLong = false;
     const run = this.copy.run;
-    const url = run.preset && this.copy.presetScript === JSON.stringify(run.actions || [])
+    const url = run.preset && run.as_written
       ? `/play/${this.protocol.name}/?preset=${encodeURIComponent(run.preset)}&cursor=${this.copy.step}`
       : `/play/${this.protocol.name}/?s=${token}`;
     if (location.pathname + location.search !== url) history.replaceState(null, "", url);

@@ -6,6 +6,7 @@ import asyncio
 import pytest
 
 from playground import search
+from protocols import registry
 from protocols.links import share as scenario_link
 from protocols.kernel import replay
 

@@ -10,6 +10,7 @@ from django.db import connections
 
 from playground.asgi import application
 from playground.models import Room
+from protocols import registry
 from protocols.kernel import replay
 from protocols.links.share import decode
 

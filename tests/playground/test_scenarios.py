@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from playground import session as session_module
+from protocols.kernel import run as run_module
 from playground.session import PlaySession
 from protocols import registry
 from protocols.links.export import mermaid, trace_document
@@ -30,7 +30,7 @@ def _auto_actions(name, steps, variant=None, seed=3):
 
 
 def _replayed_hash(run, name):
-    return replay(name, run["variant"], run["config"], run["seed"], run["actions"][: run["cursor"]]).trace_hash
+    return replay(registry.get(name), run["variant"], run["config"], run["seed"], run["actions"][: run["cursor"]]).trace_hash
 
 
 def test_share_link_round_trip_reproduces_the_identical_run_and_cursor(client):
@@ -170,7 +170,7 @@ def test_every_preset_replays_and_opens_as_a_link(client):
     for name in registry.names():
         proto = registry.get(name)
         for key, preset in proto.presets.items():
-            sim = replay(name, preset.get("variant") or proto.default_variant, preset.get("config") or {},
+            sim = replay(proto, preset.get("variant") or proto.default_variant, preset.get("config") or {},
                          preset.get("seed", 0), preset.get("actions") or [])
             scen = scenario(name, sim.variant, preset.get("config") or {}, sim.seed, sim.actions)
             response = client.get(f"/play/{name}/?s={encode(scen)}")
@@ -223,7 +223,7 @@ def test_trace_document_keeps_the_timeline_past_the_cursor():
 
 
 def test_seeking_from_checkpoints_gives_the_same_state_as_a_plain_replay(monkeypatch):
-    monkeypatch.setattr(session_module, "CHECKPOINT_EVERY", 7)
+    monkeypatch.setattr(run_module, "CHECKPOINT_EVERY", 7)
     for name in registry.names():
         proto = registry.get(name)
         session = PlaySession(proto)
@@ -235,13 +235,13 @@ def test_seeking_from_checkpoints_gives_the_same_state_as_a_plain_replay(monkeyp
             if not 0 <= target <= length:
                 continue
             session.seek(target)
-            plain = replay(name, session.variant, session.config, 5, session.timeline[:target])
+            plain = replay(registry.get(name), session.variant, session.config, 5, session.timeline[:target])
             assert session.sim.trace_hash == plain.trace_hash, (name, target)
             assert session.sim.snapshot() == plain.snapshot(), (name, target)
 
 
 def test_forking_in_the_past_cuts_the_future_and_the_checkpoints_after_it(monkeypatch):
-    monkeypatch.setattr(session_module, "CHECKPOINT_EVERY", 5)
+    monkeypatch.setattr(run_module, "CHECKPOINT_EVERY", 5)
     session = PlaySession(registry.get("twopc"))
     session.start(seed=2)
     session.step(30)
@@ -251,7 +251,7 @@ def test_forking_in_the_past_cuts_the_future_and_the_checkpoints_after_it(monkey
     other = next(a for a in session.sim.enabled() if a != session.timeline[6])
     session.apply(other)
     assert len(session.timeline) == 7 and session.timeline[6] == other
-    assert all(k <= 6 for k in session.checkpoints)
+    assert all(k <= 6 for k in session.run.checkpoints)
     session.step(10)
     session.seek(2)
     session.seek(len(session.timeline))
