@@ -520,7 +520,8 @@ async def test_a_preset_starts_at_its_beginning_with_its_script_as_the_future(ws
     assert reply["step"] == 0
     assert reply["run"] == {"variant": preset["variant"], "config": preset["config"],
                             "seed": preset["seed"], "actions": preset["actions"],
-                            "cursor": 0, "preset": "coordinator-crash", "fork": None}
+                            "cursor": 0, "preset": "coordinator-crash", "as_written": True,
+                            "fork": None}
     assert reply["narration"] == preset["narration"]
 
     # Stepping forward through the script is a seek: the future is kept, nothing branches.
@@ -533,6 +534,71 @@ async def test_a_preset_starts_at_its_beginning_with_its_script_as_the_future(ws
     expected = replay(registry.get("twopc"), preset["variant"], preset["config"], preset["seed"],
                       preset["actions"])
     assert end["state"]["trace_hash"] == expected.trace_hash
+
+
+async def test_step_on_a_preset_walks_its_script_then_hands_over_to_the_scheduler(ws):
+    preset = registry.get("twopc").presets["coordinator-crash"]
+    script = preset["actions"]
+    await ws.request({"type": "start", "preset": "coordinator-crash"})
+    frame = await ws.request({"type": "step", "count": len(script) - 1})
+    assert frame["actions"] == script[:-1] and "patch" not in frame["run"]
+    assert "notice" not in frame
+    last = await ws.request({"type": "step", "count": 3})
+    # The script's last action, then the scheduler's, which join the timeline's end.
+    assert last["actions"][0] == script[-1]
+    assert last["run"]["patch"]["at"] == len(script)
+    assert last["run"]["patch"]["actions"] == last["actions"][1:]
+    assert "scheduler" in last["notice"]
+    state = await ws.state()
+    assert state["run"]["actions"][:len(script)] == script and state["run"]["as_written"] is False
+    assert state["narration"] == preset["narration"]   # the story's remarks stay
+
+
+async def test_play_on_a_preset_walks_the_script_and_does_not_stop_as_quiescent(ws):
+    await ws.request({"type": "start", "preset": "coordinator-crash"})
+    playing = await ws.request({"type": "play", "interval_ms": 50})
+    assert playing["type"] == "playing" and playing["playing"] is True
+    preset = registry.get("twopc").presets["coordinator-crash"]
+    frames = [await ws.receive(timeout=5) for _ in range(5)]
+    assert [f["action"] for f in frames] == preset["actions"][:5]
+    await ws.request({"type": "pause"})
+
+
+async def test_acting_in_the_past_forks_and_undo_fork_brings_the_future_and_remarks_back(ws):
+    preset = registry.get("twopc").presets["coordinator-crash"]
+    await ws.request({"type": "start", "preset": "coordinator-crash", "cursor": 13})
+    # The script crashes the coordinator at step 14; drop a VOTE instead.
+    state = await ws.state()
+    vote = next(m for m in state["state"]["messages"] if m["kind"] == "VOTE")
+    frame = await ws.request({"type": "action", "action": {"type": "drop", "msg": vote["id"]}})
+    assert frame["run"]["forked_at"] == 13 and frame["run"]["length"] == 14
+    assert frame["run"]["fork"] == {"at": 13, "cut": len(preset["actions"]) - 13}
+    assert frame["run"]["patch"] == {"at": 13, "actions": [{"type": "drop", "msg": vote["id"]}]}
+    forked = await ws.state()
+    assert all(int(k) <= 13 for k in forked["narration"])
+    undone = await ws.request({"type": "undo_fork"})
+    assert undone["type"] == "snapshot" and undone["step"] == 13
+    assert undone["run"]["actions"] == preset["actions"] and undone["run"]["fork"] is None
+    assert undone["narration"] == preset["narration"]
+    again = await ws.request({"type": "undo_fork"})
+    assert again["type"] == "error" and again["code"] == "not_enabled"
+
+
+async def test_redoing_the_timelines_next_action_is_not_a_fork(ws):
+    preset = registry.get("twopc").presets["commit"]
+    await ws.request({"type": "start", "preset": "commit", "cursor": 3})
+    frame = await ws.request({"type": "action", "action": preset["actions"][3]})
+    assert frame["run"]["forked_at"] is None and frame["run"]["fork"] is None
+    assert frame["run"]["length"] == len(preset["actions"]) and "patch" not in frame["run"]
+
+
+async def test_a_forked_story_restarted_with_its_actions_keeps_the_remarks_it_shares(ws):
+    preset = registry.get("twopc").presets["coordinator-crash"]
+    mine = preset["actions"][:13] + [{"type": "crash", "node": "p1"}]
+    reply = await ws.request({"type": "start", "preset": "coordinator-crash", "actions": mine})
+    assert reply["type"] == "snapshot", reply
+    assert reply["narration"] == {k: v for k, v in preset["narration"].items() if int(k) <= 13}
+    assert reply["run"]["preset"] == "coordinator-crash" and reply["run"]["as_written"] is False
 
 
 async def test_presets_are_checked_like_any_other_run(ws):
