@@ -11,7 +11,7 @@ import pytest
 
 from protocols import registry
 from protocols.kernel import ConfigError, InvalidAction, Simulation, replay
-from protocols.lamport.protocol import concurrent, happened_before
+from protocols.lamport import concurrent, happened_before
 
 from .drive import check
 
@@ -258,7 +258,48 @@ def test_every_preset_narration_points_at_a_step_of_its_run():
     for name, p in LAMPORT.presets.items():
         sim = preset(name)
         sim.run(200)
-        assert all(1 <= int(k) <= sim.step for k in p["narration"]), name
+        assert all(0 <= int(k) <= sim.step for k in p["narration"]), name
+
+
+def test_workload_story_has_no_script_and_its_intro_says_to_press_play():
+    p = LAMPORT.presets["workload"]
+    assert p["actions"] == []
+    assert "▶ Play" in p["narration"]["0"] and "→" in p["narration"]["0"]
+    assert set(p["narration"]) == {"0"}
+
+
+def test_image_versions_story_remarks_each_receive_at_the_step_storage_counts_it():
+    p = LAMPORT.presets["image-versions"]
+    sim = Simulation(LAMPORT, p["variant"], p["config"], p["seed"])
+    for action in p["actions"]:
+        sim.apply(action)
+        remark = p["narration"].get(str(sim.step), "")
+        received = [e for e in sim.trace if e["step"] == sim.step and e["type"] == "note"
+                    and e["data"]["kind"] == "receive"]
+        assert remark.startswith("Storage receives") == bool(received), sim.step
+        for note in received:
+            assert note["text"].split(" ")[0] in remark, sim.step   # its timestamp, "(3,n2)"
+
+
+def test_a_message_label_shows_the_send_timestamp_and_sender_then_its_subject_or_vector():
+    sim = preset("image-versions")
+    sends = [e["label"] for e in sim.trace if e["type"] == "send"]
+    assert sends == ["MESSAGE (1,n1) image 1 v1", "MESSAGE (1,n3) image 2 v1",
+                     "MESSAGE (2,n1) image 1 v2"]
+    sim = new(vector_clocks=True)
+    sim.apply({"type": "local", "node": "n3"})
+    sim.apply({"type": "send", "node": "n3", "to": "n1"})
+    assert [m["label"] for m in sim.snapshot()["messages"]] == ["MESSAGE (2,n3) [0,0,2]"]
+    sim = new()
+    sim.apply({"type": "send", "node": "n2", "to": "n1"})
+    assert [m["label"] for m in sim.snapshot()["messages"]] == ["MESSAGE (1,n2)"]
+
+
+def test_receive_before_send_story_notes_the_too_old_receive_as_a_violation():
+    sim = preset("receive-before-send")
+    notes = [e for e in sim.trace if e["type"] == "note"]
+    assert [n.get("tone") for n in notes] == [None, None, None, None, "violation"]
+    assert notes[-1]["text"].startswith("(1,n2) receive from n1")
 
 
 def test_cli_runs_lamport_and_exits_1_when_the_no_max_variant_breaks():
