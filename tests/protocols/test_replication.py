@@ -273,3 +273,80 @@ def test_the_cli_runs_it_and_check_history_reads_the_output(tmp_path):
                              text=True)
     live = next(c for c in out["checks"] if c["name"] == "linearizable")
     assert checked.returncode == (0 if live["ok"] else 1), checked.stdout + checked.stderr
+
+
+# -- the package: labels, checks per mode, the stories' remarks ------------------------
+
+def _labels(sim, kind=None):
+    return [e["label"] for e in sim.trace
+            if e["type"] == "send" and (kind is None or e["kind"] == kind)]
+
+
+def test_the_stale_read_at_an_asynchronous_follower_reads_value_x_nil():
+    sim = play_preset("async-follower-stale-read")
+    assert _labels(sim, "VALUE") == ["VALUE x=1", "VALUE x=nil", "VALUE x=1"]
+    assert {"WRITE x=1", "APPEND x=1", "APPENDED log 1", "WRITTEN #1", "READ x"} \
+        <= set(_labels(sim))
+
+
+def test_labels_say_what_each_message_carries_in_every_mode():
+    quorum = set(_labels(play_preset("quorum-stale-read")))
+    assert {"GET-VERSION x", "VERSION x v0", "PUT x=1 v1", "PUT-OK #1", "GET x",
+            "GOT x=nil v0", "GOT x=1 v1"} <= quorum
+    race = play_preset("username-race")
+    assert {"CAS jim: nil→alice", "CAS-OK #1", "REPLICATE jim=bob",
+            "REPLICATED upto 1"} <= set(_labels(race))
+    leader = play_preset("username-at-the-leader")
+    failed = next(e for e in leader.trace if e["type"] == "send" and e["kind"] == "CAS-FAILED")
+    assert (failed["label"], failed["tone"]) == ("CAS-FAILED #2 is alice", "warning")
+    resizer = set(_labels(play_preset("image-resizer")))
+    assert {"ENQUEUE image=v2", "RESIZE image=v3", "APPEND image=v1 image=v2"} <= resizer
+    repaired = Simulation(REPLICATION, "leaderless", {"read_repair": "sync"}, 0)
+    repaired.run(400)
+    assert any(label.startswith("REPAIR x=") and label.split()[-1].startswith("v")
+               for label in _labels(repaired, "REPAIR"))
+
+
+def test_each_mode_reports_the_linearizable_check_and_its_own():
+    names = {variant: [c["name"] for c in new(variant).checks]
+             for variant in ("correct", "multi-leader", "leaderless")}
+    assert names == {"correct": ["linearizable", "replication lag"],
+                     "multi-leader": ["linearizable", "no lost updates"],
+                     "leaderless": ["linearizable", "quorums overlap"]}
+    story = play_preset("image-resizer")
+    assert [c["name"] for c in story.checks] == [
+        "linearizable", "replication lag", "resizer fetched the uploaded image"]
+
+
+def test_the_linearizable_check_reports_every_field_of_the_live_checker():
+    from protocols.checkers.linearizability import live_check
+    sim = play_preset("quorum-stale-read")
+    verdict = check(sim, "linearizable")
+    assert verdict == live_check(sim) and {"ops", "contradicts", "events"} <= set(verdict)
+
+
+def test_lost_update_story_shows_each_leader_discard_c1s_write_on_its_remarked_step():
+    preset = REPLICATION.presets["lost-update"]
+    sim = Simulation(REPLICATION, preset["variant"], preset["config"], preset["seed"])
+    discarded_at = {}
+    for action in preset["actions"]:
+        sim.apply(action)
+        for e in sim.trace:
+            if e["step"] == sim.step and e["type"] == "note" and e["data"].get("lost") == 1:
+                discarded_at[e["node"]] = sim.step
+                assert e["tone"] == "violation"
+    assert "r2 receives c1's write" in preset["narration"][str(discarded_at["r2"])]
+    assert "r1 receives c2's write" in preset["narration"][str(discarded_at["r1"])]
+
+
+def test_username_at_the_leader_answers_alice_only_once_the_synchronous_follower_has_it():
+    preset = REPLICATION.presets["username-at-the-leader"]
+    sim = Simulation(REPLICATION, preset["variant"], preset["config"], preset["seed"])
+    for action in preset["actions"]:
+        sim.apply(action)
+        sent = [e for e in sim.trace if e["step"] == sim.step and e["type"] == "send"]
+        if any(e["kind"] == "CAS-OK" for e in sent):
+            break
+    delivered = next(e for e in sim.trace if e["step"] == sim.step and e["type"] == "deliver")
+    assert (delivered["kind"], delivered["src"]) == ("APPENDED", "r2")
+    assert "only now does the leader answer her" in preset["narration"][str(sim.step)]
