@@ -457,6 +457,102 @@ def test_every_preset_replays_and_its_narration_points_at_a_step_of_its_run():
         assert all(1 <= int(k) <= sim.step for k in preset["narration"]), name
 
 
+
+def _story(name):
+    """Each step of a preset's run: the simulation after it, and the remark shown there."""
+    preset = ELECTION.presets[name]
+    sim = Simulation(ELECTION, preset["variant"], preset["config"], preset["seed"])
+    for action in preset["actions"]:
+        sim.apply(action)
+        yield sim, preset["narration"].get(str(sim.step), "")
+
+
+def _this_step(sim):
+    return [e for e in sim.trace if e["step"] == sim.step]
+
+
+def _nothing_decided_and_no_leader(sim):
+    up = [n for n in sim.node_ids("node") if sim.status[n] == "up"]
+    assert all(decided(sim, n) == [] for n in sim.node_ids("node")), sim.step
+    assert all(role(sim, n) != "leader" for n in up), sim.step
+    assert check(sim, "one leader per epoch")["leaders"] == {}, sim.step
+
+
+def test_with_only_a_minority_up_nothing_is_decided():
+    for sim, remark in _story("minority-up"):
+        _nothing_decided_and_no_leader(sim)
+    assert [sim.status[n] for n in ("n3", "n4", "n5")] == ["crashed"] * 3
+    assert sim.nodes["n2"].durable.epoch == 3   # n1 campaigned twice, then n2: three epochs
+    assert role(sim, "n2") == "candidate" and len(sim.nodes["n2"].volatile.votes) == 2
+    termination = check(sim, "termination")
+    assert termination["ok"] and termination["warn"]
+    assert "only 2 of 5 nodes are up and can reach each other" in termination["detail"]
+    assert "client waiting" in termination["detail"]
+    # Auto-play on, the crashed nodes still down: n1 and n2 campaign on, and on.
+    for _ in range(300):
+        assert sim.auto_step() is not None
+        _nothing_decided_and_no_leader(sim)
+    assert [sim.status[n] for n in ("n3", "n4", "n5")] == ["crashed"] * 3
+    assert max(sim.nodes[n].durable.epoch for n in ("n1", "n2")) > 10
+    assert sim.history[0]["status"] == "pending" and check(sim, "termination")["warn"]
+
+
+def test_stale_leader_story_tells_of_each_round_at_the_step_it_happens():
+    for sim, remark in _story("stale-leader"):
+        events = _this_step(sim)
+        if "promises it a lease" in remark:   # every follower has had n1's heartbeat
+            heard = {e["dst"] for e in sim.trace if e["type"] == "deliver"
+                     and e["kind"] == "HEARTBEAT" and e["src"] == "n1"}
+            assert heard == {"n2", "n3", "n4"}
+        if "proposes" in remark:
+            assert any(e["type"] == "send" and e["kind"] == "PROPOSE" for e in events)
+        if "followers accept" in remark:
+            assert all("1" in sim.nodes[n].durable.accepted for n in ("n2", "n3", "n4"))
+        if "decided" in remark:
+            assert any(e["type"] == "note" and e["data"].get("decided") for e in events)
+
+
+def test_lease_failover_story_says_renewed_when_a_majority_has_acknowledged():
+    said = 0
+    for sim, remark in _story("lease-failover"):
+        if "renew" in remark.lower():
+            said += 1
+            renewed = [e for e in _this_step(sim) if e["type"] == "note"
+                       and "lease_until" in e["data"] and "leader_of" not in e["data"]]
+            assert renewed and renewed[0]["node"] == "n1"
+    assert said == 2
+
+
+def test_no_epochs_story_says_integrity_breaks_at_the_step_it_breaks():
+    for sim, remark in _story("no-epochs-split-brain"):
+        broke = any(e["type"] == "check" and e["name"] == "integrity" and not e["ok"]
+                    for e in _this_step(sim))
+        assert ("integrity is broken" in remark) == broke, sim.step
+        if remark == "So does n3.":
+            assert decided(sim, "n3") == [(1, "w1"), (1, "v1")]
+
+
+def test_messages_read_by_epoch_slot_and_value_and_notes_carry_their_tone():
+    sim = _preset("stale-leader")
+    labels = {e["label"]: e["tone"] for e in sim.trace if e["type"] == "send"}
+    for label, tone in [("VOTE-REQUEST e1", "info"), ("VOTE e1 yes", "ok"),
+                        ("HEARTBEAT e1", "info"), ("HEARTBEAT-ACK e1", "info"),
+                        ("HEARTBEAT-ACK e2 refused", "warning"), ("REQUEST v1", "info"),
+                        ("PROPOSE e1 #1=v1", "info"), ("ACCEPTED e1 #1", "info"),
+                        ("DECIDE #1=v1", "ok"), ("DONE #2=w1", "ok"),
+                        ("WRITE #1=v1 token 1", "info"), ("FENCED #1 token 2", "warning")]:
+        assert labels.get(label) == tone, label
+    tones = {e["text"]: e.get("tone", "info") for e in sim.trace if e["type"] == "note"}
+    assert tones["leader of epoch 2"] == "ok" and tones["steps down: epoch 2 has begun"] == \
+        "warning"
+    assert tones["refuses n1's write of v1: token 1 < 2"] == "warning"
+    redirects = [e["label"] for e in _preset("minority-up").trace
+                 if e["type"] == "send" and e["kind"] == "REDIRECT"]
+    assert redirects[0] == "REDIRECT v1, no leader"
+    again = [e for e in _preset("no-epochs-split-brain").trace if e["type"] == "note"
+             and "decided again" in e["text"]]
+    assert again and all(e["tone"] == "violation" for e in again)
+
 # -- each unsafe variant breaks under its default faults ---------------------------------------
 
 def broken_seeds(variant, check_names, wanted=3, seeds=40, steps=2000):
