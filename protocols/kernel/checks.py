@@ -40,11 +40,14 @@ Warning = Warning_  # noqa: A001
 class Check:
     """One declared check. fn(sim) returns None (holds), or a Holds / Violation / Warning."""
 
-    def __init__(self, name, fn, holds="", warning=False):
+    def __init__(self, name, fn, holds="", warning=False, applies=None):
         self.name = name
         self.fn = fn
         self.holds = holds
         self.warning = warning
+        # Whether the check concerns a run of this config (a mode's own check, say): None
+        # for every run; else a function (config) -> bool.
+        self.applies = applies
         self.__doc__ = fn.__doc__
 
     def __call__(self, sim):
@@ -67,8 +70,8 @@ class Check:
         return {"name": self.name, "holds": self.holds, "warning": self.warning}
 
 
-def check(name, holds="", warning=False):
-    """Decorator: declare the function as the check `name`."""
+def check(name, holds="", warning=False, applies=None):
+    """Decorator: declare the function as the check `name` (see Check)."""
     def declare(fn):
-        return Check(name, fn, holds=holds, warning=warning)
+        return Check(name, fn, holds=holds, warning=warning, applies=applies)
     return declare

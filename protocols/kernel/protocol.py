@@ -208,7 +208,8 @@ class Protocol:
         """Run the declared checks: a list of {name, ok, detail, events?, warn?}."""
         if callable(self.checks):   # a checks(sim) method of the older shape
             return self.checks(sim)
-        return [declared(sim) for declared in self.checks]
+        return [declared(sim) for declared in self.checks
+                if declared.applies is None or declared.applies(sim.config)]
 
     def enabled_actions(self, sim):
         """Protocol-specific user actions possible now (JSON dicts)."""

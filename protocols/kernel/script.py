@@ -43,7 +43,7 @@ class Line:
 
 
 class _MessageLine(Line):
-    def __init__(self, verb, kind, to=None, frm=None, where=None, remark=None):
+    def __init__(self, verb, kind, to=None, frm=None, where=None, remark=None, newest=False):
         words = [verb, kind]
         if frm:
             words.append(f"from {frm}")
@@ -51,9 +51,12 @@ class _MessageLine(Line):
             words.append(f"to {to}")
         if where:
             words.append(", ".join(f"{k}={v!r}" for k, v in sorted(where.items())))
+        if newest:
+            words.append("(the newest)")
         super().__init__(" ".join(words), remark)
         self.verb, self.kind, self.to, self.frm = verb, kind, to, frm
         self.where = dict(where or {})
+        self.newest = newest
 
     def matches(self, msg):
         return (msg["kind"] == self.kind and (self.to is None or msg["dst"] == self.to)
@@ -69,23 +72,25 @@ class _MessageLine(Line):
                                for m in sim.messages.values()) or "nothing"
             raise PresetError(f"no {self.kind} matching '{self.text}' is in flight "
                               f"(in flight: {flying})")
-        return {"type": self.verb, "msg": candidates[0]["id"]}
+        return {"type": self.verb, "msg": candidates[-1 if self.newest else 0]["id"]}
 
 
-def deliver(kind, to=None, frm=None, where=None, remark=None):
+def deliver(kind, to=None, frm=None, where=None, remark=None, newest=False):
     """Deliver the oldest message of `kind` in flight (to node `to`, from `frm`, whose
-    payload has the fields in `where`)."""
-    return _MessageLine("deliver", kind, to, frm, where, remark)
+    payload has the fields in `where`); with newest=True the newest such message (to deliver
+    the later of two alike first)."""
+    return _MessageLine("deliver", kind, to, frm, where, remark, newest)
 
 
-def drop(kind, to=None, frm=None, where=None, remark=None):
-    """Lose the oldest message of `kind` in flight that matches."""
-    return _MessageLine("drop", kind, to, frm, where, remark)
+def drop(kind, to=None, frm=None, where=None, remark=None, newest=False):
+    """Lose the oldest (newest=True: the newest) message of `kind` in flight that matches."""
+    return _MessageLine("drop", kind, to, frm, where, remark, newest)
 
 
-def duplicate(kind, to=None, frm=None, where=None, remark=None):
-    """Duplicate the oldest message of `kind` in flight that matches."""
-    return _MessageLine("duplicate", kind, to, frm, where, remark)
+def duplicate(kind, to=None, frm=None, where=None, remark=None, newest=False):
+    """Duplicate the oldest (newest=True: the newest) message of `kind` in flight that
+    matches."""
+    return _MessageLine("duplicate", kind, to, frm, where, remark, newest)
 
 
 class _TimerLine(Line):

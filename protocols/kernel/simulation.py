@@ -94,10 +94,15 @@ class Simulation:
                 event.update(shown)
         return event
 
+    def _event_shown(self, msg):
+        """A message's label and tone for a trace event (none in search mode: no one reads
+        them there, and the search forks millions of states)."""
+        return {} if self.searching else self.message_shown(msg)
+
     def message_shown(self, msg):
-        """{label, tone} of a message, as its protocol declares them ({} in search mode)."""
+        """{label, tone} of a message, as its protocol declares them."""
         vocabulary = self.protocol.vocabulary
-        if vocabulary is None or self.searching:
+        if vocabulary is None:
             return {}
         spec = vocabulary.message(msg["kind"])
         return {"label": spec.label(msg["kind"], msg["payload"], msg),
@@ -119,7 +124,7 @@ class Simulation:
                "arrives_at": self.now + self.rng.randint(low, high)}
         self.next_msg_id += 1
         self.messages[msg["id"]] = msg
-        self.record_event("send", shown=self.message_shown(msg), msg=msg["id"], src=src, dst=dst, kind=kind, payload=msg["payload"])
+        self.record_event("send", shown=self._event_shown(msg), msg=msg["id"], src=src, dst=dst, kind=kind, payload=msg["payload"])
         return msg["id"]
 
     def connected(self, a, b):
@@ -280,7 +285,7 @@ class Simulation:
         del self.messages[msg["id"]]
         self._advance_clock(msg["arrives_at"])
         fields = dict(msg=msg["id"], src=msg["src"], dst=msg["dst"], kind=msg["kind"])
-        shown = self.message_shown(msg)
+        shown = self._event_shown(msg)
         if self.status[msg["dst"]] == CRASHED:
             self.record_event("drop", shown=shown, reason="receiver-down", **fields)
             return
@@ -298,7 +303,7 @@ class Simulation:
 
         def drop():
             del self.messages[msg["id"]]
-            self.record_event("drop", shown=self.message_shown(msg), msg=msg["id"],
+            self.record_event("drop", shown=self._event_shown(msg), msg=msg["id"],
                               src=msg["src"], dst=msg["dst"], kind=msg["kind"], reason="user")
         return drop
 
@@ -311,7 +316,7 @@ class Simulation:
                         arrives_at=self.now + self.rng.randint(low, high))
             self.next_msg_id += 1
             self.messages[copy["id"]] = copy
-            self.record_event("duplicate", shown=self.message_shown(msg), msg=msg["id"],
+            self.record_event("duplicate", shown=self._event_shown(msg), msg=msg["id"],
                               copy=copy["id"], src=msg["src"], dst=msg["dst"], kind=msg["kind"])
         return duplicate
 

@@ -6,23 +6,11 @@ They read the client history, the replicas' logs and records (the `lost` writes 
 recorded, the resizer's `resized` records) and structured note data, never note text.
 
 Each check concerns some configurations only (`applies`): a run reports the linearizable
-check, the check of its mode, and the resizer's in that story (Replication.evaluate_checks).
+check, the check of its mode, and the resizer's in that story.
 """
 
 from ..checkers.linearizability import live_check
 from ..kernel import Holds, Violation, Warning, check, shown
-
-
-def applies_when(condition):
-    """Report the check only in runs whose config satisfies `condition(config)`."""
-    def mark(declared):
-        declared.applies = condition
-        return declared
-    return mark
-
-
-def applies(declared, config):
-    return getattr(declared, "applies", lambda config: True)(config)
 
 
 @check("linearizable", holds="the client history fits a single copy of the data")
@@ -36,8 +24,8 @@ def linearizable(sim):
     return Violation(verdict["detail"], events=verdict.get("events", ()), **extra)
 
 
-@applies_when(lambda config: config["mode"] == "single-leader")
-@check("replication lag", holds="every follower has the leader's whole log", warning=True)
+@check("replication lag", holds="every follower has the leader's whole log", warning=True,
+       applies=lambda config: config["mode"] == "single-leader")
 def replication_lag(sim):
     length = len(sim.nodes["r1"].durable.log)
     behind = []
@@ -51,8 +39,8 @@ def replication_lag(sim):
     return None
 
 
-@applies_when(lambda config: config["mode"] == "multi-leader")
-@check("no lost updates", holds="no acknowledged write was discarded by last-writer-wins")
+@check("no lost updates", holds="no acknowledged write was discarded by last-writer-wins",
+       applies=lambda config: config["mode"] == "multi-leader")
 def no_lost_updates(sim):
     lost, seen = [], set()
     for r in sim.node_ids("leader"):
@@ -69,9 +57,9 @@ def no_lost_updates(sim):
     return Violation("last writer wins: " + text, events=events, ops=[e["op"] for e in lost])
 
 
-@applies_when(lambda config: config["mode"] == "leaderless")
 @check("quorums overlap", holds="every read quorum meets every write quorum (W + R > N)",
-       warning=True)
+       warning=True,
+       applies=lambda config: config["mode"] == "leaderless")
 def quorums_overlap(sim):
     cfg = sim.config
     n, w, r = cfg["replicas"], cfg["w"], cfg["r"]
@@ -83,9 +71,9 @@ def quorums_overlap(sim):
     return Warning(f"W + R = {w} + {r} ≤ N = {n}: a read can miss a completed write")
 
 
-@applies_when(lambda config: config["image_resizer"])
 @check("resizer fetched the uploaded image",
-       holds="every image the resizer processed was the version it was told about")
+       holds="every image the resizer processed was the version it was told about",
+       applies=lambda config: config["image_resizer"])
 def resizer_fetched_the_uploaded_image(sim):
     stale = [r for r in sim.nodes["c2"].durable.get("resized", []) if r["stale"]]
     if not stale:

@@ -214,12 +214,6 @@ class Replication(Protocol):
                                                  "to": _scalar_field, "via": _via}),
     }
 
-    def evaluate_checks(self, sim):
-        # Every run has the linearizable check; the others concern one mode, or the
-        # image-resizer story, and are reported only there (checks.applies).
-        return [declared(sim) for declared in self.checks
-                if checks.applies(declared, sim.config)]
-
     def explore_defaults(self, variant=None):
         # The counterexample search (protocols/search/explore.py): two clients and two operations in
         # all, each a read, write or compare-and-set the search picks. Replicas keep their

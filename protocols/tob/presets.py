@@ -3,29 +3,6 @@ resolved to a message or timer id when the protocol loads, and each remark is sh
 step its line makes."""
 
 from ..kernel import Preset, act, crash, deliver, drop, fire, restart
-from ..kernel.script import Line
-
-
-class _Newest(Line):
-    """Deliver the newest message in flight that matches (deliver(...) takes the oldest).
-    The kernel's lines cannot tell two identical messages apart; one story delivers the
-    later of two alike ACKs first, and this keeps its action what it always was."""
-
-    def __init__(self, kind, to=None, frm=None, where=None, remark=None):
-        self.match = deliver(kind, to=to, frm=frm, where=where)
-        super().__init__(f"{self.match.text} (the later of two alike)", remark)
-
-    def resolve(self, sim):
-        self.match.resolve(sim)   # nothing in flight: the error deliver(...) gives
-        alike = [m for m in sim.messages.values() if self.match.matches(m)
-                 and sim.deliverable(m)]
-        return {"type": "deliver", "msg": alike[-1]["id"]}
-
-
-def deliver_newest(kind, to=None, frm=None, where=None, remark=None):
-    return _Newest(kind, to=to, frm=frm, where=where, remark=remark)
-
-
 def _claim(node, user, remark=None):
     return act("claim", node, user=user, name="bob", remark=remark)
 
@@ -136,7 +113,7 @@ PRESETS = {
             deliver("COMMIT", to="n1", where={"upto": 2},
                     remark="The first word from epoch 2 tells it otherwise: it stops "
                            "sequencing and follows n2."),
-            deliver_newest("ACK", frm="n3"),
+            deliver("ACK", frm="n3", newest=True),
             deliver("ACK", frm="n3"),
             deliver("ACK", frm="n1"),
             fire("n2", "resend", remark="n1 has stored nothing of epoch 2: n2 sends it #1 "

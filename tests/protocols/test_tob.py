@@ -496,7 +496,7 @@ def test_first_claim_wins_says_every_node_agrees_at_the_step_the_last_node_deliv
 def test_sequencer_crash_delivers_the_later_of_two_alike_acks_first_as_it_always_did():
     p = TOB.presets["sequencer-crash"]
     lines = p["script"]
-    at = next(i for i, line in enumerate(lines) if "(the later of two alike)" in line["line"])
+    at = next(i for i, line in enumerate(lines) if "(the newest)" in line["line"])
     sim = Simulation(TOB, p["variant"], p["config"], p["seed"])
     for action in p["actions"][:at]:
         sim.apply(action)
