@@ -40,7 +40,8 @@ from .ratelimit import TokenBucket
 from .roomrun import (RoomRun, follower_joined, follower_left, follower_total, group_name,
                       load_room, new_player_id, room_closed, room_opened, snapshot_members,
                       start_player)
-from .wire import RequestError
+from .session import shared_narration
+from .wire import RequestError, clean_narration
 from .wsbase import NumberedJsonConsumer
 
 log = logging.getLogger(__name__)
@@ -84,7 +85,8 @@ def _scenario_from_body(value):
         return row.link_scenario(), "", dict(row.narration)
     if not isinstance(value, dict):
         raise ScenarioError("'scenario' must be a saved scenario's id or a scenario object")
-    known = {"protocol", "variant", "config", "seed", "actions", "cursor", "preset", "v"}
+    known = {"protocol", "variant", "config", "seed", "actions", "cursor", "preset", "narration",
+             "v"}
     unknown = sorted(set(value) - known)
     if unknown:
         raise ScenarioError(f"unknown field {unknown[0]!r} in the scenario")
@@ -93,17 +95,27 @@ def _scenario_from_body(value):
         raise ScenarioError(f"unknown protocol {str(protocol)[:40]!r}; known: "
                             + ", ".join(registry.names()))
     proto = registry.get(protocol)
-    preset, narration = "", {}
+    try:
+        narration = clean_narration(value.get("narration"))
+    except RequestError as exc:
+        raise ScenarioError(exc.message) from None
+    preset = ""
     if value.get("preset") is not None:
         preset = value["preset"]
         script = proto.presets.get(preset) if isinstance(preset, str) else None
         if script is None:
             raise ScenarioError(f"unknown preset {str(preset)[:60]!r}")
         script = deep_copy(script)
+        # The story's scenario; with actions, a run forked from it ("Teach this run" on a
+        # story the student has played on), whose remarks stay on the steps it shares.
+        actions = value.get("actions")
+        actions = script.get("actions") if actions is None else actions
+        if not isinstance(actions, list):
+            raise ScenarioError("'actions' must be a list of action objects")
         value = {"variant": script.get("variant"), "config": script.get("config"),
-                 "seed": script.get("seed"), "actions": script.get("actions"),
+                 "seed": script.get("seed"), "actions": actions,
                  "cursor": value.get("cursor", 0)}
-        narration = {str(k): v for k, v in script.get("narration", {}).items()}
+        narration = shared_narration(proto, preset, actions, narration)
     try:
         scen = link_scenario(protocol, value.get("variant") or proto.default_variant,
                              value.get("config") or {}, value.get("seed") or 0,

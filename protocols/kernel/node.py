@@ -11,6 +11,10 @@ sending, timers, the clock, the seeded RNG and the trace.
 from .record import Record
 
 
+# The result of an operation that returns nothing (a write's ok), as opposed to None.
+NO_RESULT = type("NoResult", (), {"__repr__": lambda self: "NO_RESULT"})()
+
+
 def handler_name(kind):
     """`PREPARE` -> on_prepare; a timer `in-doubt 3` (one per transaction) -> on_in_doubt."""
     return "on_" + kind.split(" ", 1)[0].lower().replace("-", "_")
@@ -95,9 +99,13 @@ class Node:
         """A client starts an operation; returns its id in the client history."""
         return self.sim.history_invoke(self.id, op, args)
 
-    def complete(self, op_id, status, result=None):
-        """A client learns the outcome of an operation: status ok, fail or info."""
-        self.sim.history_complete(op_id, status, result)
+    def complete(self, op_id, status, result=NO_RESULT):
+        """A client learns the outcome of an operation: status ok, fail or info, and what it
+        returned, if it returns anything (a read's None is a value: shown as nil)."""
+        if result is NO_RESULT:
+            self.sim.history_complete(op_id, status)
+        else:
+            self.sim.history_complete(op_id, status, result, returned=True)
 
     # -- kernel side --------------------------------------------------------------------
     def boot(self):

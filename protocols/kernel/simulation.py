@@ -170,7 +170,9 @@ class Simulation:
         self.record_event("invoke", node=client, op=op, opid=entry["id"], args=entry["args"])
         return entry["id"]
 
-    def history_complete(self, op_id, status, result=None):
+    def history_complete(self, op_id, status, result=None, returned=False):
+        """A client's operation completes. `returned`: the result is a value the operation
+        returned (so None is shown as nil), not an absence of one."""
         if status not in ("ok", "fail", "info"):
             raise ValueError(f"bad completion status {status!r}")
         entry = self.history[op_id - 1]
@@ -180,8 +182,11 @@ class Simulation:
         entry = self.history[op_id - 1] = dict(
             entry, status=status, result=deep_copy(result), complete_t=self.now,
             complete_step=self.step)
-        self.record_event("complete", node=entry["client"], op=entry["op"], opid=op_id,
-                          status=status, result=entry["result"])
+        if returned:
+            entry["returned"] = True
+        self.record_event("complete", shown={"returned": True} if returned else None,
+                          node=entry["client"], op=entry["op"], opid=op_id, status=status,
+                          result=entry["result"])
 
     # -- actions --------------------------------------------------------------------------
     def enabled(self):

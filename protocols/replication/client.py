@@ -13,6 +13,7 @@ RNG, with a pause between them.
 """
 
 from ..kernel import Node, shown
+from ..kernel.node import NO_RESULT
 from .image_resizer import ImageResizerClient
 from .leaderless import QuorumClient
 
@@ -120,7 +121,7 @@ class Client(QuorumClient, ImageResizerClient, Node):
         op = self.volatile.op
         return op if op is not None and op["id"] == op_id else None
 
-    def finish(self, status, result=None):
+    def finish(self, status, result=NO_RESULT):
         op = self.volatile.op
         self.complete(op["id"], status, result)
         self.cancel_timer("timeout")
@@ -134,7 +135,7 @@ class Client(QuorumClient, ImageResizerClient, Node):
         elif op["kind"] == "cas" and status == "ok":
             self.volatile.seen[op["key"]] = op["value"]
         if op.get("fetching") is not None:
-            self.resized(op, status, result)
+            self.resized(op, status, None if result is NO_RESULT else result)
         self.after_op()
 
     def on_timeout(self):

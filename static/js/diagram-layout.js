@@ -53,8 +53,9 @@ function markText(event, actionsHelp) {
     case "request": return protocolActionText(event.action || {}, actionsHelp).label;
     case "invoke": return `invoke ${event.op}`;
     case "complete": {
-      const result = event.result === null || event.result === undefined ? "" : `: ${
-        typeof event.result === "object" ? JSON.stringify(event.result) : event.result}`;
+      const result = event.result === null || event.result === undefined
+        ? (event.returned ? " → nil" : "")
+        : ` → ${typeof event.result === "object" ? JSON.stringify(event.result) : event.result}`;
       return `${event.op} ${event.status}${result}`;
     }
     default: return event.type;

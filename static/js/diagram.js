@@ -195,6 +195,20 @@ export class SequenceDiagram {
     this.root.dataset.virtual = String(this.virtual);
   }
 
+  /** The whole diagram (headers over the body, every item drawn) through `toSvg(parts)`. */
+  exportSvg(toSvg) {
+    if (!this.layout) return toSvg([this.head]);
+    const byLayer = {};
+    for (const name of Object.keys(this.layers)) byLayer[name] = [];
+    for (const item of this.layout.items) byLayer[item.layer].push(item);
+    for (const [name, layer] of Object.entries(this.layers)) layer.sync(byLayer[name], (item) => this.draw(item));
+    try {
+      return toSvg([this.head, this.body]);
+    } finally {
+      this.drawItems();   // back to drawing what is on screen
+    }
+  }
+
   renderBanner(copy) {
     const partition = copy.state.partition;
     if (!partition) {

@@ -220,12 +220,26 @@ export class ExplorePanel {
         type: "button", class: "explore-step-btn", disabled: !isOpen,
         title: isOpen ? `Go to step ${i + 1}` : "Open the counterexample first",
         onclick: () => this.send({ type: "seek", step: i + 1 }),
-      }, this.describe(action, copy))))),
+      }, h("span", { class: "explore-n", "aria-hidden": "true" }, `${i + 1}.`),
+      this.describe(action, copy))))),
       h("div", { class: "explore-buttons" },
         h("button", { type: "button", class: "btn btn-small", onclick: () => this.open() },
           isOpen ? "Back to the violating step" : "Open the counterexample"),
         h("a", { class: "btn btn-small btn-ghost", href: v.link, target: "_blank",
           rel: "noopener" }, "Link")));
+    this.revealStep();
+  }
+
+  /** Keep the step that matters in sight: the one at the cursor, else the violating (last). */
+  revealStep() {
+    const list = this.outcome.querySelector(".explore-trace");
+    if (!list) return;
+    const target = list.querySelector(".explore-step.current") || list.lastElementChild;
+    if (!target) return;
+    const top = target.offsetTop - list.offsetTop;
+    if (top < list.scrollTop || top + target.offsetHeight > list.scrollTop + list.clientHeight) {
+      list.scrollTop = Math.max(0, top - list.clientHeight + target.offsetHeight + 4);
+    }
   }
 
   /** Words for one action of the trace, with the run's trace to name messages and timers. */

@@ -68,7 +68,9 @@ export class HistoryPanel {
         h("div", { class: "lane-track" }, placed.map(({ op, row }) => {
           const end = op.complete_t ?? now;
           const args = `(${argsText(op.args)})`;
-          const result = op.result === null || op.result === undefined ? "" : ` → ${inlineText(op.result)}`;
+          // A value returned is shown even when it is nil (a stale read's nothing is evidence).
+          const result = op.result === null || op.result === undefined
+            ? (op.returned ? " → nil" : "") : ` → ${inlineText(op.result)}`;
           const label = `${op.op}${args}${op.status === "pending" ? " …" : result}`;
           return h("div", {
             class: `op op-${op.status}`, "data-op": op.id, "data-status": op.status,

@@ -19,8 +19,8 @@ export class Narration {
     const current = said[said.length - 1];
     const length = copy.run && Array.isArray(copy.run.actions) ? copy.run.actions.length : 0;
     const next = entries.find(([step]) => step > copy.step);
-    this.el.hidden = entries.length === 0;
-    refresh(this.el, [current, next ? next[0] : null, copy.step < length], () => [
+    this.el.hidden = entries.length === 0 && !copy.notice;
+    refresh(this.el, [current, next ? next[0] : null, copy.step < length, copy.notice], () => [
       h("span", { class: "narration-step" }, current ? `Step ${current[0]}` : "Scenario"),
       h("span", { class: "narration-text" }, current ? current[1]
         : this.hint ? `${this.hint[0].toUpperCase()}${this.hint.slice(1)} to walk through the scenario step by step.`
@@ -29,6 +29,9 @@ export class Narration {
         ? h("span", { class: "narration-next" },
           `next remark at step ${next[0]}${this.hint ? ` · ${this.hint}` : ""}`)
         : null,
+      // What the server says of the latest step: the story's script has ended and the
+      // scheduler carries on.
+      copy.notice ? h("span", { class: "narration-notice", id: "narration-notice" }, copy.notice) : null,
     ]);
   }
 }

@@ -8,11 +8,17 @@ function currentScenario() {
   const boot = JSON.parse(document.getElementById("bootstrap").textContent);
   const run = (copy && copy.run) || {};
   const scenario = { protocol: boot.protocol.name };
-  if (run.variant) scenario.variant = run.variant;
-  if (run.config) scenario.config = run.config;
-  if (typeof run.seed === "number") scenario.seed = run.seed;
+  if (run.preset) {
+    scenario.preset = run.preset;   // the story's scenario; its remarks come with it
+  } else {
+    if (run.variant) scenario.variant = run.variant;
+    if (run.config) scenario.config = run.config;
+    if (typeof run.seed === "number") scenario.seed = run.seed;
+  }
   scenario.actions = Array.isArray(run.actions) ? run.actions : [];
   scenario.cursor = copy ? Math.min(copy.step, scenario.actions.length) : scenario.actions.length;
+  // The run's remarks (a story's, a short link's author's) travel into the room.
+  if (copy && copy.narration && Object.keys(copy.narration).length) scenario.narration = copy.narration;
   return scenario;
 }
 

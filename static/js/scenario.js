@@ -58,23 +58,50 @@ const SVG_STYLE_PROPS = [
   "dominant-baseline", "visibility", "display", "color",
 ];
 
-/** The live diagram as a standalone SVG document (styles inlined). */
-export function standaloneSvg(svg) {
-  const clone = svg.cloneNode(true);
-  const source = [svg, ...svg.querySelectorAll("*")];
+/** An element and its descendants copied with their computed styles inlined. */
+function inlinedClone(el) {
+  const clone = el.cloneNode(true);
+  const source = [el, ...el.querySelectorAll("*")];
   const target = [clone, ...clone.querySelectorAll("*")];
-  source.forEach((el, i) => {
-    const style = getComputedStyle(el);
-    const out = target[i];
-    const inline = SVG_STYLE_PROPS.map((p) => `${p}:${style.getPropertyValue(p)}`).join(";");
-    out.setAttribute("style", inline);
-    out.removeAttribute("class");
+  source.forEach((node, i) => {
+    const style = getComputedStyle(node);
+    target[i].setAttribute("style",
+      SVG_STYLE_PROPS.map((p) => `${p}:${style.getPropertyValue(p)}`).join(";"));
+    target[i].removeAttribute("class");
   });
-  const box = svg.getBoundingClientRect();
-  clone.setAttribute("xmlns", "http://www.w3.org/2000/svg");
-  if (!clone.getAttribute("width")) clone.setAttribute("width", String(Math.ceil(box.width)));
-  if (!clone.getAttribute("height")) clone.setAttribute("height", String(Math.ceil(box.height)));
-  return `<?xml version="1.0" encoding="UTF-8"?>\n${new XMLSerializer().serializeToString(clone)}\n`;
+  return clone;
+}
+
+/**
+ * SVG documents stacked top to bottom (the diagram's node headers over its body) as one
+ * standalone SVG, styles inlined, so it looks the same outside the page.
+ */
+export function standaloneSvg(parts) {
+  const svgNs = "http://www.w3.org/2000/svg";
+  const root = document.createElementNS(svgNs, "svg");
+  root.setAttribute("xmlns", svgNs);
+  let y = 0;
+  let width = 0;
+  for (const part of parts) {
+    const w = Number(part.getAttribute("width")) || Math.ceil(part.getBoundingClientRect().width);
+    const hgt = Number(part.getAttribute("height")) || Math.ceil(part.getBoundingClientRect().height);
+    const clone = inlinedClone(part);
+    clone.setAttribute("x", "0");
+    clone.setAttribute("y", String(y));
+    clone.setAttribute("width", String(w));
+    clone.setAttribute("height", String(hgt));
+    root.appendChild(clone);
+    y += hgt;
+    width = Math.max(width, w);
+  }
+  root.setAttribute("width", String(width));
+  root.setAttribute("height", String(y));
+  root.setAttribute("viewBox", `0 0 ${width} ${y}`);
+  // A white page, as on screen.
+  const page = document.createElementNS(svgNs, "rect");
+  for (const [k, v] of Object.entries({ x: 0, y: 0, width, height: y, fill: "#ffffff" })) page.setAttribute(k, String(v));
+  root.insertBefore(page, root.firstChild);
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${new XMLSerializer().serializeToString(root)}\n`;
 }
 
 export class ScenarioTools {
@@ -303,8 +330,10 @@ export class ScenarioTools {
     if (!this.copy.run) return;
     const name = `${this.protocol.name}-seed${this.copy.run.seed}-step${this.copy.step}`;
     if (what === "svg") {
-      const svg = document.querySelector("#diagram svg");
-      if (svg) download(`${name}.svg`, standaloneSvg(svg), "image/svg+xml");
+      // The whole diagram as shown: node headers, every message, note and band (all of it
+      // drawn for the export, even where the page draws only what is on screen).
+      const diagram = window.playground && window.playground.diagram;
+      if (diagram) download(`${name}.svg`, diagram.exportSvg(standaloneSvg), "image/svg+xml");
       return;
     }
     const path = what === "mermaid" ? "mermaid" : "trace";

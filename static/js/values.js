@@ -6,7 +6,7 @@ import { h } from "./dom.js";
 const isScalar = (v) => v === null || v === undefined || typeof v !== "object";
 
 function scalar(value) {
-  if (value === null || value === undefined) return h("span", { class: "v v-null" }, "—");
+  if (value === null || value === undefined) return h("span", { class: "v v-null", title: "no value" }, "nil");
   if (typeof value === "boolean") return h("span", { class: "v v-bool" }, value ? "true" : "false");
   if (typeof value === "number") return h("span", { class: "v v-num" }, String(value));
   return h("span", { class: "v v-str" }, String(value));
@@ -14,7 +14,7 @@ function scalar(value) {
 
 /** One line of text for a value nested too deep to lay out: "x=1, y=2", "p1, p2". */
 export function inlineText(value) {
-  if (isScalar(value)) return value === null || value === undefined ? "—" : String(value);
+  if (isScalar(value)) return value === null || value === undefined ? "nil" : String(value);
   if (Array.isArray(value)) return value.length ? value.map(inlineText).join(", ") : "[]";
   const entries = Object.entries(value);
   return entries.length ? entries.map(([k, v]) => `${k}=${inlineText(v)}`).join(", ") : "{}";
@@ -37,7 +37,7 @@ export function renderValue(value, depth = 0) {
     if (!value.length) return empty("empty");
     if (value.every(isScalar)) {
       return h("span", { class: "v-chips" }, value.map((v) => h("span", { class: "chip" },
-        v === null ? "—" : String(v))));
+        v === null ? "nil" : String(v))));
     }
     return h("ol", { class: "v-list" }, value.map((v) =>
       h("li", {}, isScalar(v) ? scalar(v) : Array.isArray(v) ? inlineText(v) : inlineRecord(v))));
