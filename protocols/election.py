@@ -727,6 +727,10 @@ class Election(Protocol):
                 _validity(sim, decisions), _one_leader_per_epoch(sim),
                 _termination(sim, members, decisions)]
 
+    def view(self, sim):
+        from protocols.panels.election import view  # its panels, as data
+        return view(sim)
+
 
 def _decision_events(sim, slot):
     return [e["i"] for e in sim.trace if e["type"] == "note"

@@ -1031,6 +1031,10 @@ class Replication(Protocol):
             out.append(_resizer(sim))
         return out
 
+    def view(self, sim):
+        from protocols.panels.replication import view  # its panels, as data
+        return view(sim)
+
 
 def _lag(sim):
     leader = sim.nodes["r1"]

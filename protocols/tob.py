@@ -787,22 +787,8 @@ class TotalOrderBroadcast(Protocol):
                 "detail": "every decided claim agrees with the total order"}
 
     def view(self, sim):
-        """Who holds which name, who was refused, who is still waiting; and the sequencer."""
-        table = {}
-        for op in self.claims(sim):
-            row = table.setdefault(op["args"]["key"], {"name": op["args"]["key"],
-                                                       "holders": [], "refused": [],
-                                                       "pending": []})
-            bucket = {"ok": "holders", "fail": "refused"}.get(op["status"], "pending")
-            row[bucket].append({"user": op["args"]["to"], "node": op["client"],
-                                "claim": op["args"]["claim"]})
-        view = {"usernames": list(table.values())}
-        if sim.variant != "lamport-early":
-            leading = [(n.durable.epoch, n.id) for n in sim.nodes.values()
-                       if sim.status[n.id] != "crashed" and n.volatile.sequencer is not None]
-            epoch, node = max(leading) if leading else (None, None)
-            view["sequencer"] = {"epoch": epoch, "node": node}
-        return view
+        from protocols.panels.tob import view  # its panels, as data
+        return view(sim)
 
 
 def _delivery_notes(sim, slot):
