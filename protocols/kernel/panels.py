@@ -13,6 +13,7 @@ the browser maps onto its palette (the same hue, the same colour, everywhere on 
 a `tone` says what a thing means: info, ok, warning or violation.
 """
 
+import re
 import weakref
 
 TONES = ("info", "ok", "warning", "violation")
@@ -47,7 +48,8 @@ def section(title, *items, key=None, hint=None, count=None):
     """A titled panel: `items` are components (table, text, badges, item_list, lists,
     callout, form) drawn one under the other. `hint` is a short grey line beside the
     title, `count` a number-like word after it ("2 claimed")."""
-    return _clean(key=key or title.lower().replace(" ", "-"), title=title, hint=hint,
+    key = key or re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    return _clean(key=key, title=title, hint=hint,
                   count=count, items=[i for i in items if i is not None])
 
 
@@ -127,6 +129,7 @@ def lists(entries):
 
 def titled_list(key, title, items, badges=None, status=None, empty=None):
     """One list of `lists`: its heading, chips after it, and the node status it shows."""
+    badges = [b for b in badges or [] if b is not None]
     return _clean(key=str(key), title=str(title), badges=badges or None, status=status,
                   items=items, empty=empty)
 
@@ -209,8 +212,16 @@ def fold_trace(sim, name, start, step):
     kept per simulation (and `name`) with the trace length it covers, so the next call
     reads only the events recorded since; a simulation whose trace is not the one read
     before (another run, a step back) is read again from the start. `step` may change the
-    value in place: it belongs to this simulation alone. Never changes the trace."""
+    value in place: it belongs to this simulation alone. Never changes the trace.
+
+    In search mode (Simulation.enter_search) the trace keeps only the events since the last
+    fork, so only those are read and nothing is kept: the search never shows a view."""
     trace = sim.trace
+    if getattr(sim, "searching", False):
+        value = start()
+        for event in list.__iter__(trace):
+            step(value, event)
+        return value
     folds = _FOLDS.setdefault(sim, {})
     kept = folds.get(name)
     if kept is not None:

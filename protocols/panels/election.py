@@ -56,9 +56,10 @@ def _log_row(sim, m, slots, first_decided):
         if d["slot"] in decided:
             twice.add(d["slot"])
         decided[d["slot"]] = d
+    name = m.label if m.label == m.id else f"{m.label} ({m.id})"
     cells = [P.cell(m.label, mark="★" if leading else None,
-                    title=f"{m.label} ({m.id})" + (", leader" if leading else "")
-                    if m.label != m.id or leading else None)]
+                    title=name + (", leader" if leading else "")
+                    if name != m.id or leading else None)]
     if epoch is None:
         cells.append(P.cell("—", title="lost in crash"))
     else:

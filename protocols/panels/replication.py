@@ -13,7 +13,7 @@ NOT_REPLICAS = ("client", "queue")
 def view(sim):
     replicas = [n for n in sim.nodes.values() if n.role not in NOT_REPLICAS]
     return P.view([
-        P.section("Single copy?", _verdict(sim)),
+        P.section("Single copy?", _verdict(sim), key="verdict"),
         P.section("Replicas", _replicas(sim, replicas)),
         P.section("Settings", _settings(sim.config)),
     ])
