@@ -167,7 +167,9 @@ export class ViewPanels {
     const columns = list(c.columns);
     const rows = list(c.rows);
     if (!rows.length) return h("p", { class: "vp-empty" }, str(c.empty || "Nothing yet."));
-    return h("div", { class: `vp-table-wrap${c.scroll ? " scroll" : ""}` }, h("table", { class: "vp-table" },
+    // A table of a few columns keeps its natural width rather than spreading them apart.
+    const fit = c.scroll ? " scroll" : columns.length <= 3 ? " narrow" : "";
+    return h("div", { class: `vp-table-wrap${fit}` }, h("table", { class: "vp-table" },
       h("thead", {}, h("tr", {}, columns.map((col) => h("th", {
         scope: "col", "data-col": str(col.key), style: col.width ? { width: col.width } : null,
       }, str(col.title))))),
@@ -255,7 +257,7 @@ export class ViewPanels {
 
   /** Light on the diagram the selected item, its past and future (and the messages
    * between them); grey the items related to it in neither direction. */
-  syncDiagram(selectionChanged = false) {
+  syncDiagram(newPick = false) {
     const lit = [];
     const grey = [];
     for (const [id, items] of this.selectable) {
@@ -272,7 +274,7 @@ export class ViewPanels {
         } else grey.push(...list(e.events));
       }
     }
-    if (selectionChanged) this.diagram.highlight(lit);
+    if (newPick) this.diagram.highlight(lit);
     this.diagram.dim(grey);
   }
 
