@@ -82,17 +82,18 @@ export class ViewPanels {
     const sections = view && Array.isArray(view.sections) ? view.sections : [];
     this.el.hidden = !sections.length;
     this.selectable = [];
-    // The skeleton (sections and their slots) is rebuilt only when its shape changes.
-    const shape = sections.map((sec) => [sec.key, sec.title, sec.hint, sec.count,
-      list(sec.items).map((c) => c && c.type)]);
+    // The skeleton (sections and their slots) is rebuilt only when its shape changes, so
+    // a form being typed in survives a count in a heading going up.
+    const shape = sections.map((sec) => [sec.key, list(sec.items).map((c) => c && c.type)]);
     refresh(this.el, shape, () => sections.map((sec, n) => h("div", {
       class: "vp-section", "data-section": str(sec.key) },
-    h(n ? "h3" : "h2", { class: n ? "vp-subtitle" : "panel-title" }, str(sec.title),
-      sec.count !== undefined ? h("span", { class: "panel-count" }, str(sec.count)) : null,
-      sec.hint ? h("span", { class: "panel-hint" }, str(sec.hint)) : null),
+    h(n ? "h3" : "h2", { class: n ? "vp-subtitle" : "panel-title" }),
     list(sec.items).map(() => h("div", { class: "vp-slot" })))));
     const ops = [];
     sections.forEach((sec, n) => {
+      refresh(this.el.children[n].firstChild, [sec.title, sec.count, sec.hint], () => [str(sec.title),
+        sec.count !== undefined ? h("span", { class: "panel-count" }, str(sec.count)) : null,
+        sec.hint ? h("span", { class: "panel-hint" }, str(sec.hint)) : null]);
       const slots = this.el.children[n].querySelectorAll(":scope > .vp-slot");
       list(sec.items).forEach((component, k) => {
         if (!component || !slots[k]) return;
