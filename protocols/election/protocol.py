@@ -7,6 +7,7 @@ clients in nodes_outside.py, the checks in checks.py, the stories in presets.py.
 from ..kernel import ConfigError, Message, Option, Protocol, UserAction, shown
 from ..kernel.protocol import _check_range_pair
 from . import checks
+from .view import view as panels
 from .nodes import CORRECT, NO_EPOCHS, NO_QUORUM, VOLATILE_VOTES, Member
 from .nodes_outside import VALUE_PREFIXES, Client, Storage
 from .presets import PRESETS
@@ -154,6 +155,10 @@ class Election(Protocol):
             config.update(requests=8, fault_crash=0.05, fault_drop=0.05,
                           fault_downtime=[10, 200])
         return config
+
+    def view(self, sim):
+        """The protocol's panels, as data (view.py; docs/kernel-api.md, "Panels")."""
+        return panels(sim)
 
     def build(self, sim):
         cfg = sim.config

@@ -216,9 +216,10 @@ class Protocol:
         return []
 
     def view(self, sim):
-        """A protocol-level picture that belongs to no single node (a total order of events,
-        a table of who holds which name), JSON-able; None for none. Shown in the snapshot
-        as `view`."""
+        """The protocol's own panels, as data in the vocabulary of protocols/kernel/panels.py
+        (tables, lists, forms, and eras and bands for the diagram: docs/kernel-api.md,
+        "Panels: what view() returns"); None for none. Shown in the snapshot as `view`,
+        drawn by the browser's one generic renderer."""
         return None
 
     def explore_defaults(self, variant=None):

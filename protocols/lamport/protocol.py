@@ -5,6 +5,7 @@ The nodes' handlers are in nodes.py, the checks in checks.py, the stories in pre
 from ..kernel import Message, Option, Protocol, UserAction, shown
 from ..kernel.usertext import text_field, text_problem
 from . import checks
+from .view import view as panels
 from .nodes import Process, node_ids, vector_text
 from .presets import PRESETS
 
@@ -21,20 +22,6 @@ def _message_detail(payload, message):
     if isinstance(vector, list):
         return f"{text} {vector_text(vector)}"
     return text
-
-
-def all_events(sim):
-    """Every event at every node, in Lamport order: by counter, then by node id."""
-    events = []
-    for node in sim.nodes.values():
-        previous = None
-        for event in node.durable.events:
-            entry = dict(event, node=node.id,
-                         after=[x for x in (previous, event.get("cause")) if x is not None])
-            events.append(entry)
-            previous = event["id"]
-    events.sort(key=lambda e: (e["ts"][0], e["ts"][1]))
-    return events
 
 
 def _another_node(sim, action, field):
@@ -92,6 +79,10 @@ class Lamport(Protocol):
                                                   "label": text_field(MAX_LABEL, optional=True)}),
     }
 
+    def view(self, sim):
+        """The protocol's panels, as data (view.py; docs/kernel-api.md, "Panels")."""
+        return panels(sim)
+
     def build(self, sim):
         labels = sim.config["labels"]
         for i, nid in enumerate(node_ids(sim.config)):
@@ -113,9 +104,3 @@ class Lamport(Protocol):
 
     def on_send(self, sim, node, action):
         node.send_event(action["to"], action.get("label"))
-
-    def view(self, sim):
-        """The total order the timestamps induce. Each event lists the events it directly
-        follows (`after`: the previous event at its node, and the send it receives), so its
-        causal past and future can be traced with or without vector clocks."""
-        return {"order": all_events(sim)}

@@ -25,6 +25,7 @@ at the leader), `follower-reads`, `multi-leader` and `leaderless`; the options d
 
 from ..kernel import ConfigError, Message, Option, Protocol, UserAction, shown
 from . import checks
+from .view import view as panels
 from .client import Client, offers_cas
 from .image_resizer import Queue
 from .leaderless import QuorumReplica
@@ -250,6 +251,10 @@ class Replication(Protocol):
                 raise ConfigError(f"config.{quorum} must be at most replicas ({n})")
         if config["image_resizer"] and config["clients"] < 2:
             raise ConfigError("config.image_resizer needs at least 2 clients")
+
+    def view(self, sim):
+        """The protocol's panels, as data (view.py; docs/kernel-api.md, "Panels")."""
+        return panels(sim)
 
     def build(self, sim):
         cfg = sim.config

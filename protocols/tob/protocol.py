@@ -9,6 +9,7 @@ presets.py."""
 from ..kernel import ConfigError, Message, Option, Protocol, UserAction, shown
 from ..kernel.usertext import text_field
 from . import checks
+from .view import view as panels
 from .claims import MAX_NAME, check_planned_claims, claims_made
 from .group import node_ids
 from .nodes import Member
@@ -116,6 +117,10 @@ class TotalOrderBroadcast(Protocol):
                 raise ConfigError(f"config.claims: node {claim['node']!r} is not one of "
                                   + ", ".join(ids))
 
+    def view(self, sim):
+        """The protocol's panels, as data (view.py; docs/kernel-api.md, "Panels")."""
+        return panels(sim)
+
     def build(self, sim):
         cls = EarlyClaimer if sim.variant == "lamport-early" else Member
         for nid in node_ids(sim.config):
@@ -140,22 +145,3 @@ class TotalOrderBroadcast(Protocol):
     def claims(self, sim):
         """The claims in the client history: the rows of the view."""
         return claims_made(sim)
-
-    def view(self, sim):
-        """Who holds which name, who was refused, who is still waiting; and the sequencer."""
-        table = {}
-        for op in self.claims(sim):
-            row = table.setdefault(op["args"]["key"], {"name": op["args"]["key"],
-                                                       "holders": [], "refused": [],
-                                                       "pending": []})
-            bucket = {"ok": "holders", "fail": "refused"}.get(op["status"], "pending")
-            row[bucket].append({"user": op["args"]["to"], "node": op["client"],
-                                "claim": op["args"]["claim"]})
-        view = {"usernames": list(table.values())}
-        if sim.variant != "lamport-early":
-            leading = [(n.durable.epoch, n.id) for n in sim.nodes.values()
-                       if sim.status[n.id] != "crashed" and n.volatile.sequencer is not None]
-            epoch, node = max(leading) if leading else (None, None)
-            view["sequencer"] = {"epoch": epoch, "node": node}
-        return view
-

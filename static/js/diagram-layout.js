@@ -144,7 +144,8 @@ const MAX_BUMPS = 40;   // slots an in-flight message may move down to find room
 
 /**
  * @param {object} input
- *   trace, state, width, canAct(action) -> bool, actionsHelp, highlight (Set of event ids)
+ *   trace, state, width, canAct(action) -> bool, actionsHelp, highlight (Set of event ids),
+ *   dim (Set of event ids to grey out)
  * @returns {{items, head, width, height, colWidth, nowY}}
  */
 export function layoutDiagram(input) {
@@ -158,7 +159,7 @@ export function layoutDiagram(input) {
   return result;
 }
 
-function layoutOnce({ trace, state, width, canAct, actionsHelp, highlight }, extra) {
+function layoutOnce({ trace, state, width, canAct, actionsHelp, highlight, dim }, extra) {
   const G = GEOMETRY;
   const nodes = state.nodes || [];
   const count = Math.max(nodes.length, 1);
@@ -172,6 +173,7 @@ function layoutOnce({ trace, state, width, canAct, actionsHelp, highlight }, ext
   const lastId = nodes.length > 1 ? nodes[nodes.length - 1].id : null;
   const labelWidth = colWidth - 30;
   const hl = highlight || new Set();
+  const dm = dim || new Set();
   const occupied = new Occupied();
   // Labels stay right of the gutter (step numbers, check marks) and inside the diagram.
   const minX = G.gutter - 4;
@@ -206,7 +208,7 @@ function layoutOnce({ trace, state, width, canAct, actionsHelp, highlight }, ext
       case "partition": case "heal": row.globals.push(event); break;
       case "check": row.checks.push(event); break;
       default:
-        // A note marked quiet is for a protocol's own view (static/js/views/), not a label.
+        // A note marked quiet is for the protocol's own view (its panels), not a label.
         if (event.type === "note" && event.data && event.data.quiet) break;
         if (NODE_MARKS.has(event.type) && xOf.has(event.node)) {
           const text = markText(event, actionsHelp);
@@ -298,7 +300,7 @@ function layoutOnce({ trace, state, width, canAct, actionsHelp, highlight }, ext
           x, y: my, left, lines: mark.lines, width: Math.round(w), tone: markTone(event),
           ymin: my - 9, ymax: my + mark.lines.length * G.slot,
           title: note ? event.text : `${event.type} at ${nodeId}, step ${event.step}`,
-          hl: hl.has(event.i) });
+          hl: hl.has(event.i), dim: dm.has(event.i), event: event.i });
       }
     }
     row.globals.forEach((event, k) => {

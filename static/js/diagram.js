@@ -2,12 +2,14 @@
 // did not change (so in-flight animations run on undisturbed), draws only the viewport
 // when there are many, follows the latest step, and turns clicks into actions:
 // a message in flight -> deliver, its ✕ -> drop, its ⧉ -> duplicate, an armed timer ->
-// fire, a node's header -> crash (or restart when crashed).
+// fire, a node's header -> crash (or restart when crashed). A protocol's view may add
+// eras and bands (diagram-overlays.js); panels may highlight or dim trace events.
 
 import { h, s, fill } from "./dom.js";
 import { GEOMETRY as G, layoutDiagram } from "./diagram-layout.js";
 import { clip, fitSize, textWidth, wrap } from "./textfit.js";
 import { roleColors } from "./palette.js";
+import { drawBand, drawEra, hatchPatterns, overlayItems } from "./diagram-overlays.js";
 import { groupsText, nodeSubtitle } from "./labels.js";
 
 const VIRTUALIZE_OVER = 300;   // items; above this only the viewport (plus margin) is drawn
@@ -66,6 +68,7 @@ export class SequenceDiagram {
     this.follow = true;
     this.scrolledTo = -1;
     this.highlighted = new Set();
+    this.dimmed = new Set();
     this.layout = null;
     this.copy = null;
 
@@ -85,14 +88,16 @@ export class SequenceDiagram {
       marker("pp-arrow-copy", "arrow-copy"),
       s("pattern", { id: "pp-hatch", width: 8, height: 8, patternUnits: "userSpaceOnUse",
         patternTransform: "rotate(45)" }, s("rect", { width: 8, height: 8, class: "hatch-bg" }),
-      s("line", { x1: 0, y1: 0, x2: 0, y2: 8, class: "hatch-line" }))));
+      s("line", { x1: 0, y1: 0, x2: 0, y2: 8, class: "hatch-line" })),
+      ...hatchPatterns()));
     const layer = (name) => {
       const g = s("g", { class: `layer-${name}` });
       this.body.appendChild(g);
       return new KeyedLayer(g);
     };
     this.layers = {
-      rows: layer("rows"), bands: layer("bands"), lifelines: layer("lifelines"),
+      rows: layer("rows"), bands: layer("bands"), overlays: layer("overlays"),
+      lifelines: layer("lifelines"),
       messages: layer("messages"), flight: layer("flight"), marks: layer("marks"),
       labels: layer("labels"),
     };
@@ -138,8 +143,10 @@ export class SequenceDiagram {
     this.layout = layoutDiagram({
       trace: copy.trace, state, width: this.width || 800,
       canAct: (action) => copy.isEnabled(action), actionsHelp: this.actionsHelp,
-      highlight: this.highlighted,
+      highlight: this.highlighted, dim: this.dimmed,
     });
+    const view = state.view;
+    this.layout.items.push(...overlayItems(view && view.diagram, this.layout));
     this.colours = roleColors(state.nodes);
     const { width, height } = this.layout;
     this.head.setAttribute("width", width);
@@ -173,6 +180,14 @@ export class SequenceDiagram {
       const top = Math.min(...marked.map((item) => item.ymin));
       this.scroller.scrollTo({ top: Math.max(0, top + G.headHeight - 80), behavior: "smooth" });
     }
+  }
+
+  /** Grey out these trace events (e.g. those concurrent with a selected one). */
+  dim(eventIds) {
+    const next = new Set(eventIds || []);
+    if (next.size === this.dimmed.size && [...next].every((i) => this.dimmed.has(i))) return;
+    this.dimmed = next;
+    if (this.copy) this.render(this.copy);
   }
 
   drawItems() {
@@ -268,6 +283,8 @@ export class SequenceDiagram {
       case "zone": return this.drawZone(item);
       case "life": return this.drawLife(item);
       case "band": return this.drawBand(item);
+      case "era": return drawEra(item);
+      case "overlay-band": return drawBand(item);
       case "msg": return this.drawMessage(item);
       case "pill": return this.drawPill(item);
       case "mark": return this.drawMark(item);
@@ -469,7 +486,8 @@ export class SequenceDiagram {
 
   drawMark(item) {
     const { x, y } = item;
-    const g = s("g", { class: `mark mark-${item.mark} tone-${item.tone}${item.hl ? " hl" : ""}` },
+    const g = s("g", { class: `mark mark-${item.mark} tone-${item.tone}${item.hl ? " hl" : ""}${item.dim ? " dim" : ""}`,
+      "data-event": item.event },
       s("title", {}, item.title));
     switch (item.mark) {
       case "crash":

@@ -12,7 +12,8 @@ import { Toasts } from "./toast.js";
 import { Narration } from "./narration.js";
 import { humanize } from "./labels.js";
 import { oncePerFrame } from "./dom.js";
-import { protocolView } from "./views/index.js";
+import { ViewPanels } from "./panels.js";
+import { PartitionTool } from "./partition-tool.js";
 import { ExplorePanel } from "./explore.js";
 import { ScenarioTools, encodeScenario, linkScenario } from "./scenario.js";
 
@@ -78,8 +79,10 @@ function main() {
   const explore = new ExplorePanel({ protocol, send: (intent) => send(intent), toasts });
   $("checks").appendChild(explore.el);
   const narration = new Narration();
-  const view = protocolView(protocol.name, { act, diagram, send });   // static/js/views/<name>.js
-  if (view) $("cards").prepend(view.el);
+  // The protocol's own panels (state.view, drawn by static/js/panels.js), then the network.
+  const panels = new ViewPanels({ diagram, act, send, history: $("history") });
+  const network = new PartitionTool({ onAction: act });
+  $("cards").prepend(panels.el, network.el);
   $("diagram").prepend(narration.el);
   const first = initialRun(boot);
   const controls = new Controls($("toolbar"), $("help"), { protocol, onIntent: send, initial: first });
@@ -93,7 +96,8 @@ function main() {
       cards.render(copy);
       checks.render(copy);
       history.render(copy);
-      if (view) view.render(copy);
+      panels.render(copy);
+      network.render(copy);
       explore.render(copy);
     }
     controls.update(copy, connection);

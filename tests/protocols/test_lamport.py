@@ -14,6 +14,7 @@ from protocols.kernel import ConfigError, InvalidAction, Simulation, replay
 from protocols.lamport import concurrent, happened_before
 
 from .drive import check
+from .view_data import component
 
 LAMPORT = registry.get("lamport")
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,6 +32,15 @@ def events(sim, node):
 def event(sim, event_id):
     node = event_id.split(".")[0]
     return next(e for e in events(sim, node) if e["id"] == event_id)
+
+
+def order_items(sim):
+    """The entries of the Lamport order panel, in the order it shows them."""
+    return component(sim.snapshot()["view"], "list", "lamport-order")["items"]
+
+
+def order_ids(sim):
+    return [e["key"] for e in order_items(sim)]
 
 
 def only_message(sim):
@@ -85,8 +95,7 @@ def test_the_total_order_sorts_by_counter_then_node_id():
     sim.apply({"type": "local", "node": "n1"})
     sim.apply({"type": "local", "node": "n1"})
     sim.apply({"type": "local", "node": "n2"})
-    order = [e["id"] for e in sim.snapshot()["view"]["order"]]
-    assert order == ["n1.1", "n2.1", "n3.1", "n1.2"]
+    assert order_ids(sim) == ["n1.1", "n2.1", "n3.1", "n1.2"]
 
 
 @pytest.mark.parametrize("seed", range(25))
@@ -94,7 +103,7 @@ def test_lamport_order_respects_happens_before_on_random_workloads(seed):
     sim = Simulation(LAMPORT, "correct", {"events": 6, "vector_clocks": True, "nodes": 4,
                                           "fault_duplicate": 0.1}, seed)
     sim.run(500)
-    order = sim.snapshot()["view"]["order"]
+    order = [event(sim, key) for key in order_ids(sim)]
     assert len(order) >= 24
     position = {e["id"]: i for i, e in enumerate(order)}
     for a in order:
@@ -110,7 +119,7 @@ def test_vector_clocks_are_off_by_default_and_a_config_toggle_turns_them_on():
     sim.apply({"type": "local", "node": "n1"})
     assert "vector" not in sim.nodes["n1"].durable
     assert "vector" not in events(sim, "n1")[0]
-    assert "vector" not in sim.snapshot()["view"]["order"][0]
+    assert "sub" not in order_items(sim)[0]
     sim = new(vector_clocks=True)
     sim.apply({"type": "local", "node": "n1"})
     sim.apply({"type": "send", "node": "n1", "to": "n2"})
@@ -128,7 +137,7 @@ def test_vector_clocks_show_concurrent_events_that_lamport_timestamps_put_in_ord
     a, b = event(sim, "n2.1"), event(sim, "n1.2")
     assert a["ts"][0] < b["ts"][0]                 # Lamport puts n2.1 first ...
     assert concurrent(a["vector"], b["vector"])    # ... but neither knew of the other
-    order = sim.snapshot()["view"]["order"]
+    order = [event(sim, key) for key in order_ids(sim)]
     pairs = [(a["id"], b["id"]) for i, a in enumerate(order) for b in order[i + 1:]
              if concurrent(a["vector"], b["vector"])]
     assert pairs == [("n1.1", "n2.1"), ("n2.1", "n1.2")]
@@ -142,7 +151,7 @@ def test_preset_image_versions_v1_before_v2_and_image_2_concurrent_with_both():
     assert concurrent(image2["vector"], v1["vector"])
     assert concurrent(image2["vector"], v2["vector"])
     # The Lamport total order puts image 2 between the two versions all the same.
-    order = [e["id"] for e in sim.snapshot()["view"]["order"]]
+    order = order_ids(sim)
     assert order.index(v1["id"]) < order.index(image2["id"]) < order.index(v2["id"])
     storage = events(sim, "n2")
     assert [e["label"] for e in storage] == ["receive image 1 v1 from n1",
@@ -238,7 +247,7 @@ def test_each_event_in_the_view_lists_the_events_it_directly_follows():
     sim.apply({"type": "send", "node": "n1", "to": "n2"})
     sim.apply({"type": "local", "node": "n2"})
     sim.apply({"type": "deliver", "msg": only_message(sim)["id"]})
-    after = {e["id"]: e["after"] for e in sim.snapshot()["view"]["order"]}
+    after = {e["key"]: e.get("after", []) for e in order_items(sim)}
     assert after == {"n1.1": [], "n1.2": ["n1.1"], "n2.1": [], "n2.2": ["n2.1", "n1.2"]}
 
 
@@ -310,11 +319,12 @@ def test_cli_runs_lamport_and_exits_1_when_the_no_max_variant_breaks():
     ok = run("--seed", "2")
     assert ok.returncode == 0, ok.stderr
     out = json.loads(ok.stdout)
-    assert out["protocol"] == "lamport" and out["state"]["view"]["order"]
+    assert out["protocol"] == "lamport"
+    assert component(out["state"]["view"], "list", "lamport-order")["items"]
     broken = [run("--variant", "no-max", "--seed", str(seed)).returncode for seed in range(3)]
     assert 1 in broken
 
 
 def test_a_protocol_without_a_view_has_no_view_in_its_snapshot():
     assert "view" not in Simulation(registry.get("twopc"), seed=1).snapshot()
-    assert set(new().snapshot()["view"]) == {"order"}
+    assert set(new().snapshot()["view"]) == {"sections"}

@@ -14,9 +14,22 @@ from protocols import registry
 from protocols.kernel import ConfigError, InvalidAction, Simulation, replay
 
 from .drive import check, deliver_all, fire, pending, run_until
+from .view_data import component, table_cells
 
 TOB = registry.get("tob")
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def usernames(sim):
+    """The usernames panel: {name: {name, holder, refused, waiting}} as shown."""
+    return table_cells(component(sim.snapshot()["view"], "table", "usernames"))
+
+
+def shown_sequencer(sim):
+    """[(node, badge)] for the node(s) the delivered-logs panel shows as sequencer."""
+    logs = component(sim.snapshot()["view"], "lists", "logs")["lists"]
+    return [(log["key"], b["text"]) for log in logs for b in log.get("badges", [])
+            if b["text"].startswith("sequencer")]
 
 
 def new(variant="correct", seed=1, **config):
@@ -148,7 +161,7 @@ def test_a_sequencer_crash_is_survived_by_a_new_sequencer_in_a_higher_epoch():
     # Alice's claim, stored only at n2 when n1 died, keeps slot #1; Carol's is re-sent.
     assert delivered(sim, "n2")[:2] == delivered(sim, "n3")[:2] == ["n2.1", "n3.1"]
     assert outcomes(sim) == [("alice", "ok", "yours"), ("carol", "fail", "taken by alice")]
-    assert TOB.view(sim)["sequencer"] == {"epoch": 2, "node": "n2"}
+    assert shown_sequencer(sim) == [("n2", "sequencer, epoch 2")]
     assert all_ok(sim)
 
 
@@ -270,12 +283,12 @@ def test_the_view_has_a_usernames_table_of_holders_refused_and_waiting():
     claim(sim, "n1", "erin", "erin")
     settle(sim)
     claim(sim, "n2", "dave", "dave")
-    table = {row["name"]: row for row in sim.snapshot()["view"]["usernames"]}
-    assert [h["user"] for h in table["bob"]["holders"]] == ["alice"]
-    assert table["bob"]["refused"] == [{"user": "carol", "node": "n3", "claim": "n3.1"}]
-    assert [h["user"] for h in table["erin"]["holders"]] == ["erin"]
-    assert [p["user"] for p in table["dave"]["pending"]] == ["dave"]
-    assert sim.snapshot()["view"]["sequencer"] == {"epoch": 1, "node": "n1"}
+    table = usernames(sim)
+    assert table["bob"] == {"name": "bob", "holder": "alice (via n2)",
+                            "refused": "carol (via n3)", "waiting": "—"}
+    assert table["erin"]["holder"] == "erin (via n1)"
+    assert table["dave"]["holder"] == "—" and table["dave"]["waiting"] == "dave (via n2)"
+    assert shown_sequencer(sim) == [("n1", "sequencer, epoch 1")]
 
 
 def test_claim_is_offered_on_up_nodes_not_already_waiting_on_a_claim():
@@ -367,7 +380,7 @@ def test_correct_tob_keeps_usernames_unique_with_drops_and_a_sequencer_crash(see
     sim = Simulation(TOB, "correct", {"claims": claims, "fault_drop": 0.15,
                                       "fault_duplicate": 0.05}, seed)
     sim.run(rng.randint(5, 40))
-    sequencer = TOB.view(sim)["sequencer"]["node"]
+    sequencer = shown_sequencer(sim)[0][0]
     sim.apply({"type": "crash", "node": sequencer, "restart_after": rng.randint(300, 2000)})
     for _ in range(2000):
         if sim.auto_step() is None:
@@ -434,8 +447,7 @@ def test_preset_two_users_one_name_tells_both_users_yours():
     assert unique["detail"] == "“bob” was given to alice (via n2) and carol (via n3)"
     first = check(sim, "told “yours” iff the claim is first for the name")
     assert not first["ok"] and "alice's claim n2.1 comes first" in first["detail"]
-    table = sim.snapshot()["view"]["usernames"]
-    assert [h["user"] for h in table[0]["holders"]] == ["alice", "carol"]
+    assert usernames(sim)["bob"]["holder"] == "alice (via n2), carol (via n3)"
 
 
 def test_lamport_early_claim_that_sees_a_smaller_timestamp_in_time_fails():
@@ -565,7 +577,7 @@ def test_cli_lamport_early_exits_1_and_correct_exits_0():
     assert not out["checks"][1]["ok"]
     fine = run("--seed", "0")
     assert fine.returncode == 0, fine.stderr
-    assert json.loads(fine.stdout)["state"]["view"]["usernames"]
+    assert component(json.loads(fine.stdout)["state"]["view"], "table", "usernames")["rows"]
 
 
 

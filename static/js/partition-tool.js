@@ -1,22 +1,28 @@
-// A partition tool: the network's groups as boxes; drag a node into another box (or into
-// "new group") to draft a partition, then apply it. Without a mouse: click (or Enter on) a
-// node to move it to the next group. Not tied to any one protocol.
+// The partition tool, on every play page (any protocol's network can be partitioned): the
+// network's groups as boxes; drag a node into another box (or into "new group") to draft a
+// partition, then apply it. Without a mouse: click (or Enter on) a node to move it to the
+// next group.
 
-import { h, fill } from "../dom.js";
+import { h, fill } from "./dom.js";
 
 const NEW_GROUP = -1;
 
 export class PartitionTool {
-  /** onAction(action) sends {type: "partition", groups} or {type: "heal"}. */
+  /** onAction(action) sends {type: "partition", groups} or {type: "heal"}. `el` is the
+   * tool's own panel, "Network". */
   constructor({ onAction }) {
     this.onAction = onAction;
     this.draft = null;      // [[node ids]...] being edited, or null to follow the network
     this.actualSig = null;
     this.copy = null;
-    this.el = h("div", { class: "partition-tool" });
+    this.tool = h("div", { class: "partition-tool" });
+    this.el = h("section", { class: "panel network-panel", "aria-label": "Network" },
+      h("h2", { class: "panel-title" }, "Network", h("span", { class: "panel-hint" }, "drag nodes into groups")),
+      this.tool);
   }
 
   render(copy) {
+    if (!copy.state) return;
     this.copy = copy;
     const state = copy.state;
     const ids = state.nodes.map((n) => n.id);
@@ -65,7 +71,7 @@ export class PartitionTool {
           event.preventDefault();
           event.stopPropagation();   // not the page's play/pause shortcut
           next();
-          this.el.querySelector(`.pt-node[data-node="${CSS.escape(id)}"]`)?.focus();
+          this.tool.querySelector(`.pt-node[data-node="${CSS.escape(id)}"]`)?.focus();
         },
       }, labels.get(id));
     }));
@@ -73,7 +79,7 @@ export class PartitionTool {
     const cleaned = groups.filter((g) => g.length);
     const changed = JSON.stringify(cleaned) !== JSON.stringify(actual);
     const canPartition = changed && cleaned.length >= 2;
-    fill(this.el,
+    fill(this.tool,
       h("div", { class: "pt-groups" },
         groups.map((members, i) => [i ? h("span", { class: "pt-wall", "aria-hidden": "true" }, "‖") : null,
           zone(members, i)]),
