@@ -68,7 +68,7 @@ export function messageLabel(message) {
 
 /**
  * The line under a node's name: its id and its role, each only when the name does not
- * already say it ("p1 · participant" under "p1 (database)", just "client" under "Client").
+ * already say it (an id under a name that differs from it, no role that the name repeats).
  */
 export function nodeSubtitle(node) {
   const same = (a, b) => String(a).toLowerCase() === String(b).toLowerCase();

@@ -1,5 +1,5 @@
 // Colours. Roles: each role gets the next calm hue in order of first appearance, so the
-// coordinator (listed first) is always indigo, participants teal, clients amber.
+// first role listed is always indigo, the second teal, the third amber.
 // Hues: what a protocol's panels call `hue: k` (an epoch, a term...) is HUES[k mod 8], the
 // same colour in a table, a chip, a band or an era. Tones say what a thing means.
 

@@ -109,7 +109,7 @@ def test_leases_folded_step_by_step_equal_a_fresh_read_and_leave_the_trace_alone
         plain.apply(sim.actions[-1])
         view(sim)   # folds what this step added
     assert sim.trace_hash == plain.trace_hash
-    fresh = replay("election", "correct", config, seed, list(sim.actions))
+    fresh = replay(registry.get("election"), "correct", config, seed, list(sim.actions))
     assert view(sim) == view(fresh)
     assert view(sim.clone()) == view(sim)
     assert overlay(view(sim), "bands")
