@@ -3,17 +3,11 @@
 
 import { PlaygroundSocket, socketUrl } from "./socket.js";
 import { RunCopy } from "./run.js";
-import { SequenceDiagram } from "./diagram.js";
-import { NodeCards } from "./cards.js";
-import { ChecksPanel } from "./checks.js";
-import { HistoryPanel } from "./history.js";
+import { RunView } from "./run-view.js";
 import { Controls } from "./controls.js";
 import { Toasts } from "./toast.js";
-import { Narration } from "./narration.js";
 import { humanize } from "./labels.js";
 import { oncePerFrame } from "./dom.js";
-import { ViewPanels } from "./panels.js";
-import { PartitionTool } from "./partition-tool.js";
 import { ExplorePanel } from "./explore.js";
 import { ScenarioTools, encodeScenario, linkScenario } from "./scenario.js";
 
@@ -71,19 +65,12 @@ function main() {
       .catch((err) => toasts.show("Could not resume the run", String(err)));
   };
 
-  const diagram = new SequenceDiagram($("diagram"), { onAction: act, actionsHelp: protocol.actions });
-  const cards = new NodeCards($("cards"), { onAction: act, actionsHelp: protocol.actions });
-  const checks = new ChecksPanel($("checks"), { onHighlight: (ids) => diagram.highlight(ids) });
-  const history = new HistoryPanel($("history"));
+  const view = new RunView({ diagram: $("diagram"), cards: $("cards"), checks: $("checks"),
+    history: $("history") }, { actionsHelp: protocol.actions, act, send });
+  const diagram = view.diagram;
   // "Find a counterexample", under the checks (static/js/explore.js).
   const explore = new ExplorePanel({ protocol, send: (intent) => send(intent), toasts });
   $("checks").appendChild(explore.el);
-  const narration = new Narration();
-  // The protocol's own panels (state.view, drawn by static/js/panels.js), then the network.
-  const panels = new ViewPanels({ diagram, act, send, history: $("history") });
-  const network = new PartitionTool({ onAction: act });
-  $("cards").prepend(panels.el, network.el);
-  $("diagram").prepend(narration.el);
   const first = initialRun(boot);
   const controls = new Controls($("toolbar"), $("help"), { protocol, onIntent: send, initial: first });
   // Scrubber, undo of a fork, share, export and import (static/js/scenario.js).
@@ -91,13 +78,7 @@ function main() {
 
   const render = oncePerFrame(() => {
     if (copy.state) {
-      narration.render(copy);
-      diagram.render(copy);
-      cards.render(copy);
-      checks.render(copy);
-      history.render(copy);
-      panels.render(copy);
-      network.render(copy);
+      view.render(copy);
       explore.render(copy);
     }
     controls.update(copy, connection);
@@ -134,7 +115,7 @@ function main() {
           if (copy.run && msg.run && runKey(copy.run) !== runKey(msg.run)) {
             // Another run: what a check pointed at in the old one means nothing here.
             diagram.highlighted = new Set();
-            checks.selected = null;
+            view.checks.selected = null;
           }
           copy.applySnapshot(msg);
           break;

@@ -5,9 +5,7 @@
 
 import { PlaygroundSocket, socketUrl } from "./socket.js";
 import { RunCopy } from "./run.js";
-import { SequenceDiagram } from "./diagram.js";
-import { NodeCards } from "./cards.js";
-import { Narration } from "./narration.js";
+import { RunView } from "./run-view.js";
 import { Toasts } from "./toast.js";
 import { h, fill, oncePerFrame } from "./dom.js";
 import { humanize } from "./labels.js";
@@ -31,21 +29,19 @@ function main() {
   };
   // Followers cannot act: clicks on the diagram do nothing (the server would refuse them).
   const act = instructor ? (action) => send({ type: "action", action }) : () => {};
-  const diagram = new SequenceDiagram($("diagram"), { onAction: act, actionsHelp: boot.protocol.actions });
-  const cards = presenter ? null : new NodeCards($("cards"), { onAction: act, actionsHelp: boot.protocol.actions });
-  // Only the presenter view binds → to a step; elsewhere the hint would mislead. The strip
-  // shows the instructor's captions (and a preset's remarks) — one place, not two.
-  const narration = new Narration({ hint: presenter ? "press →" : "" });
-  narration.el.id = "room-caption";
-  $("diagram").prepend(narration.el);
+  // The play page's components, drawn from the same frames: a class sees what a student alone
+  // sees. Only the presenter view binds → to a step (elsewhere the hint would mislead); the
+  // strip shows the instructor's captions and a story's remarks — one place, not two.
+  const view = new RunView({ diagram: $("diagram"), cards: $("cards"), checks: $("checks"),
+    history: $("history") }, { actionsHelp: boot.protocol.actions, act,
+    send: instructor && !presenter ? send : () => {}, hint: presenter ? "press →" : "",
+    network: instructor && !presenter });
+  view.narration.el.id = "room-caption";
   const status = $("room-status");
 
-  // As on the play page (controls.js): forward walks the run's own timeline (a preset's script,
-  // or the future after going back), else the scheduler steps.
-  const forward = () => {
-    const actions = copy.run && Array.isArray(copy.run.actions) ? copy.run.actions : [];
-    send(copy.step < actions.length ? { type: "seek", step: copy.step + 1 } : { type: "step", count: 1 });
-  };
+  // One step on: the server walks the run's own timeline (a story's script, or the future
+  // after going back), else the scheduler steps.
+  const forward = () => send({ type: "step", count: 1 });
   const fork = () => window.open(boot.fork_url, "_blank", "noopener");
   const blank = () => document.body.classList.toggle("room-blank");
 
@@ -97,11 +93,7 @@ function main() {
   });
 
   const render = oncePerFrame(() => {
-    if (copy.state) {
-      narration.render(copy);
-      diagram.render(copy);
-      if (cards) cards.render(copy);
-    }
+    if (copy.state) view.render(copy);
     status.textContent = `Room ${boot.code} · step ${copy.step} · ${followers} follower${followers === 1 ? "" : "s"}`
       + (connection === "open" ? "" : ` · ${connection}`);
     playButton.textContent = copy.playing ? "❚❚ Pause" : "▶ Play";
