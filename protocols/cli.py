@@ -6,6 +6,7 @@
     python -m protocols explore NAME [--variant V] [--config JSON] [--depth N]
                                      [--max-states N] [--json]   (see explore_cli.py)
     python -m protocols check-history FILE [--json]
+    python -m protocols new NAME [--dir DIR]      (scaffold/: a protocol package to start from)
 
 Exit codes: 0 all checks hold, 1 a check is violated, 2 bad input (one line on stderr).
 """
@@ -50,6 +51,9 @@ def _parser():
     p_hist = sub.add_parser("check-history", help="is a register history linearizable?")
     p_hist.add_argument("file", help="Jepsen log lines or a JSON history (- for stdin)")
     p_hist.add_argument("--json", action="store_true")
+    p_new = sub.add_parser("new", help="scaffold a protocol package with a passing test")
+    p_new.add_argument("name", help="the protocol's name: a lowercase Python identifier")
+    p_new.add_argument("--dir", default=".", help="where to make NAME/ (default: here)")
     return parser
 
 
@@ -63,13 +67,16 @@ def _load_json(text, what):
 
 def cmd_list(args, out):
     protocols = [p.describe() for p in registry.all_protocols()]
+    for problem in registry.load_errors():   # an installed protocol that did not load
+        sys.stderr.write(f"warning: {problem}\n")
     if args.json:
         out.write(json.dumps(protocols, indent=2) + "\n")
         return 0
+    width = max([12] + [len(p["name"]) for p in protocols])
     for p in protocols:
-        out.write(f"{p['name']:<12} {p['title']} — {p['summary']}\n")
+        out.write(f"{p['name']:<{width}} {p['title']} — {p['summary']}\n")
         for variant, text in p["variants"].items():
-            out.write(f"{'':<14}--variant {variant}: {text}\n")
+            out.write(f"{'':<{width + 2}}--variant {variant}: {text}\n")
     return 0
 
 
@@ -156,7 +163,30 @@ def cmd_check_history(args, out):
     return check_history_file(args.file, args.json, out, BadInput)
 
 
-COMMANDS = {"list": cmd_list, "run": cmd_run, "check-history": cmd_check_history}
+def cmd_new(args, out):
+    from .scaffold import ScaffoldError, create
+
+    try:
+        written = create(args.name, args.dir, taken=registry.names())
+    except ScaffoldError as exc:
+        raise BadInput(exc.message) from None
+    except OSError as exc:
+        raise BadInput(f"--dir: cannot write {exc.filename}: {exc.strerror}") from None
+    project = written[0].parent
+    out.write(f"made {project}/, a small ping/ack protocol to start from:\n")
+    for path in written:
+        out.write(f"  {path}\n")
+    steps = [(f"python -m pytest {project}", "runs its tests"),
+             (f"pip install -e {project}", "registers it: python -m protocols list, the index "
+                                           "page, play pages and rooms show it"),
+             ("docs/writing-a-protocol.md", "how to turn it into your own protocol")]
+    width = max(len(command) for command, _ in steps) + 3
+    out.write("next:\n" + "".join(f"  {command:<{width}}{what}\n" for command, what in steps))
+    return 0
+
+
+COMMANDS = {"list": cmd_list, "run": cmd_run, "check-history": cmd_check_history,
+            "new": cmd_new}
 
 COMMANDS["explore"] = explore_cli.command
 

@@ -24,12 +24,14 @@ _LOAD_ERRORS = []
 
 def _builtin():
     from .election import Election
+    from .failure_detector import FailureDetector
     from .lamport import Lamport
     from .replication import Replication
     from .tob import TotalOrderBroadcast
     from .twopc import TwoPhaseCommit
 
-    return [Replication(), Lamport(), TotalOrderBroadcast(), TwoPhaseCommit(), Election()]
+    return [Replication(), Lamport(), TotalOrderBroadcast(), TwoPhaseCommit(), Election(),
+            FailureDetector()]
 
 
 def _from_entry_points(taken):

@@ -409,6 +409,16 @@ def test_cli_explore_finds_the_heuristic_failure_exits_1_and_prints_the_contract
     assert _violated(_open_link(out["violation"]["link"])[1], ATOMICITY)
 
 
+def test_cli_explore_finds_the_failure_detector_suspecting_a_live_node_from_the_start():
+    run = _cli("failure_detector", "--variant", "aggressive-timeout", "--json")
+    assert run.returncode == 1, run.stderr
+    out = json.loads(run.stdout)
+    assert out["violation"]["check"] == "accuracy" and out["prefix"] == []
+    assert out["states"] < 10_000          # within the default budget, by far
+    assert any(a["type"] == "drop" for a in out["violation"]["shortest"])
+    assert _violated(_open_link(out["violation"]["link"])[1], "accuracy")
+
+
 def test_cli_explore_exits_0_when_nothing_breaks_within_the_bounds():
     run = _cli("twopc", "--max-states", "2000")
     assert run.returncode == 0, run.stderr

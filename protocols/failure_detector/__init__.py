@@ -1,0 +1,5 @@
+"""failure_detector: see protocol.py."""
+
+from .protocol import FailureDetector
+
+__all__ = ["FailureDetector"]
