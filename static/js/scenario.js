@@ -55,7 +55,8 @@ function download(name, text, type) {
 const SVG_STYLE_PROPS = [
   "fill", "fill-opacity", "stroke", "stroke-width", "stroke-dasharray", "stroke-opacity",
   "opacity", "font-family", "font-size", "font-weight", "font-style", "text-anchor",
-  "dominant-baseline", "visibility", "display", "color",
+  "dominant-baseline", "visibility", "display", "color", "paint-order", "stroke-linejoin",
+  "stroke-linecap", "letter-spacing", "text-decoration",
 ];
 
 /** An element and its descendants copied with their computed styles inlined. */
