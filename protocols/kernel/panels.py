@@ -153,16 +153,19 @@ def option(value, label=None, disabled=None, needs=None):
 
 
 def field(name, label, kind="text", value=None, options=None, minimum=None, maximum=None,
-          at_most=None, maxlength=None, placeholder=None, hidden=None, words=None):
+          at_most=None, maxlength=None, placeholder=None, hidden=None, words=None, when=None):
     """A form field. kind text / number / select / checkboxes. `at_most`: the name of
     another number field this one may not exceed (it is lowered to it on submit).
     `hidden`: not shown, but its value is sent (and kept within its options' needs).
-    `words`: a word shown before the field in an inline form ("via")."""
+    `words`: a word shown before the field in an inline form ("via").
+    `when`: {other field: [values]}: shown (and its value sent) only while every named field
+    holds one of its values, as the user edits the form; otherwise its value stays as is."""
     if kind not in FIELD_KINDS:
         raise ValueError(f"field kind must be one of {', '.join(FIELD_KINDS)}, not {kind!r}")
     return _clean(name=name, label=label, kind=kind, value=value, options=options,
                   min=minimum, max=maximum, at_most=at_most, maxlength=maxlength,
-                  placeholder=placeholder, hidden=hidden or None, words=words)
+                  placeholder=placeholder, hidden=hidden or None, words=words,
+                  when={k: list(v) for k, v in when.items()} if when else None)
 
 
 def form(key, fields, submit, action=None, restart=None, inline=None):

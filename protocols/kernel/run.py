@@ -143,8 +143,15 @@ class Run:
         """What a client needs to know of the run (besides the simulation's snapshot)."""
         return {"variant": self.variant, "config": self.config, "seed": self.seed,
                 "actions": list(self.timeline), "cursor": self.cursor, "preset": self.preset,
-                "as_written": self.as_written,
+                "as_written": self.as_written, "changed": self.changed_settings(),
                 "fork": self.fork.describe() if self.fork else None}
+
+    def changed_settings(self):
+        """The protocol's own options this run sets otherwise than its variant does (a
+        variant is a starting point: "leaderless, W=2, R=2"), {option: value}."""
+        defaults = self.protocol.defaults(self.variant)
+        return {k: v for k, v in self.sim.config.items()
+                if k in self.protocol.options and defaults.get(k) != v}
 
     @property
     def as_written(self):

@@ -68,11 +68,13 @@ def _value(value):
 def _settings(config):
     mode = config["mode"]
     followers = [f"r{i}" for i in range(2, 6)]
+    # Every mode's fields are in the form; each shows while the Mode field names its mode.
+    single, leaderless = {"mode": ["single-leader"]}, {"mode": ["leaderless"]}
     sync = P.field("sync_followers", "Synchronous followers", kind="checkboxes",
                    value=list(config.get("sync_followers", [])),
                    options=[P.option(f, needs={"replicas": int(f[1:])}) for f in followers
                             if int(f[1:]) <= config["replicas"]],
-                   hidden=mode != "single-leader")
+                   when=single)
     fields = [
         P.field("mode", "Mode", kind="select", value=mode,
                 options=[P.option(k, v) for k, v in MODES.items()]),
@@ -81,19 +83,16 @@ def _settings(config):
         # The image-resizer story needs its two clients: the web server and the resizer.
         P.field("clients", "Clients", kind="number", value=config["clients"],
                 minimum=2 if config.get("image_resizer") else 1, maximum=4),
+        P.field("read_from", "Reads at", kind="select", value=config["read_from"],
+                options=[P.option("leader", "the leader"), P.option("any", "any replica")],
+                when=single),
+        sync,
     ]
-    if mode == "single-leader":
-        fields.append(P.field("read_from", "Reads at", kind="select", value=config["read_from"],
-                              options=[P.option("leader", "the leader"),
-                                       P.option("any", "any replica")]))
-    fields.append(sync)
-    quorum = dict(kind="number", minimum=1, maximum=5, at_most="replicas",
-                  hidden=mode != "leaderless")
+    quorum = dict(kind="number", minimum=1, maximum=5, at_most="replicas", when=leaderless)
     fields += [P.field("w", "Write quorum W", value=config["w"], **quorum),
-               P.field("r", "Read quorum R", value=config["r"], **quorum)]
-    if mode == "leaderless":
-        fields.append(P.field("read_repair", "Read repair", kind="select",
-                              value=config["read_repair"],
-                              options=[P.option("off"), P.option("async", "asynchronous"),
-                                       P.option("sync", "synchronous (wait for W)")]))
+               P.field("r", "Read quorum R", value=config["r"], **quorum),
+               P.field("read_repair", "Read repair", kind="select", value=config["read_repair"],
+                       options=[P.option("off"), P.option("async", "asynchronous"),
+                                P.option("sync", "synchronous (wait for W)")],
+                       when=leaderless)]
     return P.form("settings", fields, "Restart with these settings", restart=True)

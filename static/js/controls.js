@@ -61,7 +61,7 @@ export class Controls {
       variants.map(([name, description]) => h("option", { value: name, title: description }, humanize(name))));
     this.variant.value = initial.variant || protocol.default_variant || variants[0][0];
     this.variantHelp = h("span", { class: "variant-help" });
-    this.variant.addEventListener("change", () => this.describeVariant());
+    this.variant.addEventListener("change", () => this.describeVariant({}));
     this.describeVariant();
     this.seed = h("input", { id: "seed", type: "number", min: 0, step: 1, inputmode: "numeric",
       value: initial.seed ?? 0, "aria-label": "Seed" });
@@ -132,10 +132,15 @@ export class Controls {
     document.addEventListener("keydown", (event) => this.onKey(event));
   }
 
-  describeVariant() {
+  /** The variant's one line, and the settings the run changed from it (a variant is where
+   * the settings start: after "Restart with these settings" its line alone would mislead). */
+  describeVariant(changed = this.changed) {
     const text = (this.protocol.variants || {})[this.variant.value] || "";
-    this.variantHelp.textContent = text ? `${humanize(this.variant.value)}: ${text}` : "";
-    this.variantHelp.title = text;
+    const settings = Object.entries(changed || {}).map(([k, v]) =>
+      `${k.replace(/_/g, " ")} ${typeof v === "object" ? JSON.stringify(v) : v}`).join(", ");
+    this.variantHelp.textContent = (text ? `${humanize(this.variant.value)}: ${text}` : "")
+      + (settings ? ` — changed here: ${settings}` : "");
+    this.variantHelp.title = this.variantHelp.textContent;
   }
 
   // -- intents ---------------------------------------------------------------------------
@@ -153,16 +158,12 @@ export class Controls {
     this.onIntent({ type: "back" });
   }
 
-  /** Forward redoes the run's own next action after going back; otherwise the scheduler steps. */
+  /** One step on: the server walks the run's own timeline (after going back, or a story's
+   * script), else the scheduler takes a step. */
   forward() {
-    const run = this.copy && this.copy.run;
-    const cursor = this.copy ? this.copy.step : 0;
-    if (run && Array.isArray(run.actions) && cursor < run.actions.length) {
-      this.onIntent({ type: "seek", step: cursor + 1 });
-    } else {
-      this.onIntent({ type: "step" });
-    }
+    this.onIntent({ type: "step" });
   }
+
 
   togglePlay() {
     if (this.copy && this.copy.playing) this.onIntent({ type: "pause" });
@@ -249,7 +250,7 @@ export class Controls {
     this.idle.hidden = !copy.quiescent;
     // Show the run's own variant and seed when a new run arrives, but never overwrite
     // what the user is choosing for the next one in between.
-    const runKey = copy.run ? `${copy.run.variant}|${copy.run.seed}|${copy.run.preset ?? ""}` : "";
+    const runKey = copy.run ? `${copy.run.variant}|${copy.run.seed}|${copy.run.preset ?? ""}|${JSON.stringify(copy.run.config || {})}` : "";
     if (runKey && runKey !== this.runKey) {
       this.runKey = runKey;
       if (this.preset) this.preset.value = copy.run.preset || "";
@@ -258,6 +259,11 @@ export class Controls {
         this.describeVariant();
       }
       if (typeof copy.run.seed === "number") this.seed.value = String(copy.run.seed);
+    }
+    const changed = copy.run && copy.run.changed ? copy.run.changed : {};
+    if (JSON.stringify(changed) !== JSON.stringify(this.changed || {})) {
+      this.changed = changed;
+      if (copy.run && this.variant.value === copy.run.variant) this.describeVariant(changed);
     }
     const text = { open: "live", connecting: "connecting…", closed: "reconnecting…" }[connection] || connection;
     this.conn.textContent = text;

@@ -173,7 +173,9 @@ export class SequenceDiagram {
   highlight(eventIds) {
     this.highlighted = new Set(eventIds || []);
     if (!this.copy) return;
-    this.follow = false;
+    // Only something to look at stops the diagram following the latest step; clearing the
+    // marks (a new run, say) leaves following as it was.
+    if (this.highlighted.size) this.follow = false;
     this.render(this.copy);
     const marked = this.layout.items.filter((item) => item.hl);
     if (marked.length) {

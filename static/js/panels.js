@@ -20,6 +20,29 @@ const hueStyle = (x) => {
 const str = (x) => (x === null || x === undefined ? "" : String(x));
 const list = (x) => (Array.isArray(x) ? x : []);
 
+/** The current value of each named control in a form (a select's or input's). */
+function formValues(form) {
+  const out = {};
+  for (const el of form.elements) if (el.name && el.type !== "checkbox") out[el.name] = el.value;
+  return out;
+}
+
+/** Whether a field's `when` ({other field: [values]}) holds for the form's current values. */
+function whenHolds(f, current) {
+  return Object.entries(f.when || {}).every(([other, values]) =>
+    !(other in current) || list(values).map(String).includes(String(current[other])));
+}
+
+/** Show each field whose `when` holds for what the form says now, hide the others. */
+function showWhen(form, fields) {
+  const current = formValues(form);
+  for (const f of fields) {
+    if (!f.when) continue;
+    const el = form.querySelector(`[data-field="${CSS.escape(str(f.name))}"]`);
+    if (el) el.hidden = !whenHolds(f, current);
+  }
+}
+
 /** {past, future} of `key` in a list whose items name the items they follow (`after`). */
 export function relations(items, key) {
   const byKey = new Map(items.map((e) => [e.key, e]));
@@ -300,13 +323,14 @@ export class ViewPanels {
   }
 
   // -- form -----------------------------------------------------------------------------
+
   form(c, id) {
     const edits = this.edits.get(id) || {};
     const fields = list(c.fields);
     const el = h("form", {
       class: `vp-form${c.inline ? " inline" : ""}`, "data-form": str(c.key),
-      oninput: (ev) => this.remember(id, ev.target),
-      onchange: (ev) => this.remember(id, ev.target),
+      oninput: (ev) => { this.remember(id, ev.target); showWhen(el, fields); },
+      onchange: (ev) => { this.remember(id, ev.target); showWhen(el, fields); },
       onsubmit: (ev) => {
         ev.preventDefault();
         this.submit(c, id, el);
@@ -316,6 +340,7 @@ export class ViewPanels {
     h("button", { type: "submit", class: "btn btn-primary btn-small",
       disabled: c.action !== undefined && fields.some((f) => f.kind === "select" && !list(f.options).some((o) => !o.disabled)) },
     str(c.submit)));
+    showWhen(el, fields);
     return el;
   }
 
@@ -338,7 +363,7 @@ export class ViewPanels {
     if (f.kind === "checkboxes") {
       const chosen = new Set(list(value).map(String));
       const options = list(f.options);
-      return h("fieldset", { class: "vp-checks" }, h("legend", {}, str(f.label)),
+      return h("fieldset", { class: "vp-checks", "data-field": str(f.name) }, h("legend", {}, str(f.label)),
         options.length ? options.map((o) => h("label", { class: "vp-check" },
           h("input", { type: "checkbox", name: f.name, value: str(o.value), checked: chosen.has(str(o.value)),
             disabled: !!o.disabled }), str(o.label)))
@@ -359,15 +384,16 @@ export class ViewPanels {
       });
     }
     if (inline) return [word, control];
-    return h("label", { class: "vp-field" }, str(f.label), control);
+    return h("label", { class: "vp-field", "data-field": str(f.name) }, str(f.label), control);
   }
 
   /** The form's values, each kept within what its spec allows. */
   values(c, el) {
     const data = new FormData(el);
     const out = {};
+    const current = formValues(el);
     for (const f of list(c.fields)) {
-      if (f.hidden) out[f.name] = f.value;
+      if (f.hidden || !whenHolds(f, current)) out[f.name] = f.value;
       else if (f.kind === "checkboxes") out[f.name] = data.getAll(f.name).map(String);
       else if (f.kind === "number") out[f.name] = Number(data.get(f.name));
       else out[f.name] = f.kind === "text" ? str(data.get(f.name)).trim() : str(data.get(f.name));

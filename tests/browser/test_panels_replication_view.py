@@ -70,3 +70,32 @@ def test_the_settings_restart_the_run_in_another_mode(page, play_server, page_er
     config = page.evaluate("window.playground.copy.state.config")
     assert (config["w"], config["r"]) == (2, 1)
     assert page_errors == []
+
+
+def test_switching_mode_shows_its_fields_at_once_and_the_restarted_run_says_what_changed_and_plays_in_view(
+        page, play_server, page_errors):
+    PlaygroundPage(page, play_server, "replication").open()
+    form = page.locator(".view-panels form[data-form='settings']")
+    expect(form.locator("input[name='w']")).to_be_hidden()
+    expect(form.locator("select[name='read_from']")).to_be_visible()
+    form.locator("select[name='mode']").select_option("leaderless")
+    # The leaderless fields show as soon as the mode is chosen, before any restart.
+    expect(form.locator("input[name='w']")).to_be_visible()
+    expect(form.locator("input[name='r']")).to_be_visible()
+    expect(form.locator("select[name='read_from']")).to_be_hidden()
+    form.get_by_role("button", name="Restart with these settings").click()
+    page.wait_for_function("window.playground.copy.state.config.mode === 'leaderless'")
+    # The variant line no longer reads as if the run were single-leader.
+    expect(page.locator(".variant-help")).to_contain_text("changed here: mode leaderless")
+    # Auto-play after the restart: the diagram keeps following the latest step.
+    page.locator("#speed").fill("6")
+    page.click("#play")
+    page.wait_for_function("Number(document.getElementById('app').dataset.step) >= 20",
+                           timeout=20_000)
+    page.click("#play")
+    expect(page.locator("#app")).to_have_attribute("data-playing", "false")
+    page.wait_for_timeout(300)
+    scroller = page.evaluate("""() => { const sc = document.querySelector('#diagram .diagram-scroll');
+        return sc ? sc.scrollHeight - sc.scrollTop - sc.clientHeight : null; }""")
+    assert scroller is not None and scroller < 80, f"the diagram is not at the latest step ({scroller})"
+    assert page_errors == []

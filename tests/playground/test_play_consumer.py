@@ -81,7 +81,7 @@ async def test_start_replies_with_a_full_snapshot_numbered_from_one(ws):
     assert reply["seq"] == 1
     assert reply["protocol"]["name"] == "twopc"
     assert reply["run"] == {"variant": "correct", "config": {}, "seed": 0, "actions": [],
-                            "cursor": 0, "preset": None, "as_written": False, "fork": None}
+                            "cursor": 0, "preset": None, "as_written": False, "changed": {}, "fork": None}
     assert reply["step"] == 0 and reply["state"]["step"] == 0
     assert reply["playing"] is False
     assert {"type": "begin", "node": "client"} in reply["enabled"]
@@ -107,7 +107,7 @@ async def test_start_with_a_cursor_opens_the_run_part_way_with_its_future_kept(w
     reply = await start(ws, actions=actions, cursor=1)
     assert reply["step"] == 1
     assert reply["run"] == {"variant": "correct", "config": {}, "seed": 0,
-                            "actions": actions, "cursor": 1, "preset": None, "as_written": False, "fork": None}
+                            "actions": actions, "cursor": 1, "preset": None, "as_written": False, "changed": {}, "fork": None}
 
 
 async def test_bad_config_is_refused_and_the_run_is_unchanged(ws):
@@ -520,7 +520,7 @@ async def test_a_preset_starts_at_its_beginning_with_its_script_as_the_future(ws
     assert reply["step"] == 0
     assert reply["run"] == {"variant": preset["variant"], "config": preset["config"],
                             "seed": preset["seed"], "actions": preset["actions"],
-                            "cursor": 0, "preset": "coordinator-crash", "as_written": True,
+                            "cursor": 0, "preset": "coordinator-crash", "as_written": True, "changed": {"transactions": 0},
                             "fork": None}
     assert reply["narration"] == preset["narration"]
 
