@@ -19,7 +19,7 @@ browser only applies what it reports.
 from .errors import InvalidAction
 from .record import deep_copy
 from .scheduler import next_event
-from .simulation import Simulation
+from .simulation import Simulation, replay
 
 # Seeking replays from the nearest checkpoint: a clone of the simulation kept every this many
 # steps of the timeline (bench/seek.py measures seeks in a 10,000-step run).
@@ -65,15 +65,8 @@ class Run:
         # How many actions the last operation applied, replays included (the web layer
         # charges a client's rate limit for it).
         self.work = 0
-        sim = self._fresh()
-        for index, action in enumerate(timeline):
-            try:
-                sim.apply(action)
-            except InvalidAction as exc:
-                raise InvalidAction(f"action {index + 1} of {len(timeline)}: {exc.message}",
-                                    code=exc.code) from None
-            self._checkpoint(sim)
-        self.sim = sim
+        self.sim = replay(protocol, self.variant, self.config, seed, timeline,
+                          after_each=self._checkpoint)
         self.work = len(timeline)
         if cursor < len(timeline):
             self.sim = self._rebuild(cursor)

@@ -33,6 +33,15 @@ def test_the_panel_finds_the_heuristic_failure_and_opens_it_at_the_violating_ste
     expect(steps.nth(12)).to_contain_text("Timeout: heuristic")
     expect(panel.locator("a", has_text="Link")).to_have_attribute(
         "href", re.compile(r"^/play/twopc/\?s=[A-Za-z0-9_-]+$"))
+    # Every step number shows whole, two digits included, and the violating step is in view.
+    numbers = panel.locator(".explore-n")
+    expect(numbers).to_have_text([f"{i}." for i in range(1, 14)])
+    box = panel.locator(".explore-trace").bounding_box()
+    for i in (9, 12):
+        number = numbers.nth(i).bounding_box()
+        assert number["x"] >= box["x"] and number["x"] + number["width"] <= box["x"] + box["width"]
+    last = steps.nth(12).bounding_box()
+    assert box["y"] <= last["y"] and last["y"] + last["height"] <= box["y"] + box["height"] + 1
 
     # Clicking an action goes to that step; the panel offers the way back.
     steps.nth(4).locator("button").click()
