@@ -11,7 +11,7 @@ PORT   ?= 8000
 # Tests start Daphne with the same value (tests/playground/test_settings_env.py DAPHNE_LIMITS).
 WS_MAX_BYTES ?= 16777216
 
-.PHONY: run test bench check clean-venv
+.PHONY: run venv test test-fast bench check clean-venv
 
 # Stamp files: pip runs again only when a requirements file changes.
 $(PY):
@@ -25,6 +25,9 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY)
 	$(PY) -m pip install --disable-pip-version-check -q -r requirements-dev.txt
 	touch $@ $(VENV)/.installed-runtime
 
+# The virtualenv with the test tools, and nothing started (docs/writing-a-protocol.md).
+venv: $(VENV)/.installed-dev
+
 run: $(VENV)/.installed-runtime
 	$(PY) manage.py migrate --noinput
 	@echo "Protocol Playground on http://$(HOST):$(PORT)/"
@@ -34,6 +37,10 @@ run: $(VENV)/.installed-runtime
 
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest
+
+# The inner loop: everything but the browser, multi-process and search tests (CI runs all).
+test-fast: $(VENV)/.installed-dev
+	$(PY) -m pytest -m "not browser and not multiprocess and not search" -q
 
 bench: $(VENV)/.installed-runtime
 	@set -e; for script in bench/*.py; do \
