@@ -4,16 +4,18 @@ epoch. They read the members' durable records (what each accepted and decided), 
 history, the network, and the structured data of the leaders' notes (`leader_of`), never
 the text of a note."""
 
-from ..kernel import Holds, Violation, Warning, check
+from ..kernel import Holds, Violation, Warning, check, shared
 from .nodes_leader import NO_OP
 
 ONE_LEADER = "one leader per epoch"
 
 
+@shared
 def _members(sim):
     return [sim.nodes[n] for n in sim.node_ids("node")]
 
 
+@shared
 def _decisions(sim):
     """(node, slot, value) for every value each member decided, in order."""
     return [(m.id, d["slot"], d["value"]) for m in _members(sim) for d in m.durable.decided]

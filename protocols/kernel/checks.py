@@ -70,6 +70,21 @@ class Check:
         return {"name": self.name, "holds": self.holds, "warning": self.warning}
 
 
+def shared(fn):
+    """Decorator for what several checks compute alike from the state (who decided what):
+    computed once per round of checks, not once per check. Outside a round (a test calling
+    it directly), simply computed."""
+    def once(sim):
+        cache = sim.checks_cache
+        if cache is None:
+            return fn(sim)
+        if fn not in cache:
+            cache[fn] = fn(sim)
+        return cache[fn]
+    once.__name__, once.__doc__ = fn.__name__, fn.__doc__
+    return once
+
+
 def check(name, holds="", warning=False, applies=None):
     """Decorator: declare the function as the check `name` (see Check)."""
     def declare(fn):

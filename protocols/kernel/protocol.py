@@ -208,8 +208,12 @@ class Protocol:
         """Run the declared checks: a list of {name, ok, detail, events?, warn?}."""
         if callable(self.checks):   # a checks(sim) method of the older shape
             return self.checks(sim)
-        return [declared(sim) for declared in self.checks
-                if declared.applies is None or declared.applies(sim.config)]
+        sim.checks_cache = {}       # what @shared helpers compute, once for this round
+        try:
+            return [declared(sim) for declared in self.checks
+                    if declared.applies is None or declared.applies(sim.config)]
+        finally:
+            sim.checks_cache = None
 
     def enabled_actions(self, sim):
         """Protocol-specific user actions possible now (JSON dicts)."""

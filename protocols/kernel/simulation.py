@@ -61,8 +61,11 @@ class Simulation:
         self.plan = []              # injected faults that end later: [{"at", "action"}]
         self.history = []           # client operations (invocations and completions)
         self.nodes = {}             # id -> Node, in display order
+        self._ids_by_role = {}      # node_ids() by role: the nodes never change after build
+        self._shown = {}            # message id -> its label and tone, while it is in flight
         self.status = {}            # id -> up | crashed | paused
         self.checks = []
+        self.checks_cache = None    # during a round of checks: what @shared helpers computed
         self.searching = False      # see enter_search()
         self.clock_frozen = False
         protocol.build(self)
@@ -74,11 +77,17 @@ class Simulation:
     def add_node(self, cls, node_id, label=None, **props):
         node = cls(self, node_id, label, **props)
         self.nodes[node_id] = node
+        self._ids_by_role = {}      # node_ids() answers again from the new set
         self.status[node_id] = UP
         return node
 
     def node_ids(self, role=None):
-        return [n.id for n in self.nodes.values() if role is None or n.role == role]
+        """The ids of the nodes (of `role`), in display order (a new list each call)."""
+        ids = self._ids_by_role.get(role)
+        if ids is None:
+            ids = self._ids_by_role[role] = [n.id for n in self.nodes.values()
+                                             if role is None or n.role == role]
+        return list(ids)
 
     # -- trace --------------------------------------------------------------------------
     def record_event(self, event_type, shown=None, **fields):
@@ -100,13 +109,19 @@ class Simulation:
         return {} if self.searching else self.message_shown(msg)
 
     def message_shown(self, msg):
-        """{label, tone} of a message, as its protocol declares them."""
-        vocabulary = self.protocol.vocabulary
-        if vocabulary is None:
-            return {}
-        spec = vocabulary.message(msg["kind"])
-        return {"label": spec.label(msg["kind"], msg["payload"], msg),
-                "tone": spec.tone_of(msg["payload"], msg)}
+        """{label, tone} of a message, as its protocol declares them (worked out once per
+        message in flight: its send, delivery and snapshots show the same words)."""
+        shown = self._shown.get(msg["id"])
+        if shown is None:
+            vocabulary = self.protocol.vocabulary
+            if vocabulary is None:
+                return {}
+            spec = vocabulary.message(msg["kind"])
+            shown = {"label": spec.label(msg["kind"], msg["payload"], msg),
+                     "tone": spec.tone_of(msg["payload"], msg)}
+            if not self.searching:
+                self._shown[msg["id"]] = shown
+        return shown
 
     @property
     def trace_hash(self):
@@ -124,7 +139,8 @@ class Simulation:
                "arrives_at": self.now + self.rng.randint(low, high)}
         self.next_msg_id += 1
         self.messages[msg["id"]] = msg
-        self.record_event("send", shown=self._event_shown(msg), msg=msg["id"], src=src, dst=dst, kind=kind, payload=msg["payload"])
+        self.record_event("send", shown=self._event_shown(msg), msg=msg["id"], src=src,
+                          dst=dst, kind=kind, payload=msg["payload"])
         return msg["id"]
 
     def connected(self, a, b):
@@ -291,6 +307,7 @@ class Simulation:
         self._advance_clock(msg["arrives_at"])
         fields = dict(msg=msg["id"], src=msg["src"], dst=msg["dst"], kind=msg["kind"])
         shown = self._event_shown(msg)
+        self._shown.pop(msg["id"], None)
         if self.status[msg["dst"]] == CRASHED:
             self.record_event("drop", shown=shown, reason="receiver-down", **fields)
             return
@@ -310,6 +327,7 @@ class Simulation:
             del self.messages[msg["id"]]
             self.record_event("drop", shown=self._event_shown(msg), msg=msg["id"],
                               src=msg["src"], dst=msg["dst"], kind=msg["kind"], reason="user")
+            self._shown.pop(msg["id"], None)
         return drop
 
     def _prepare_duplicate(self, action):
@@ -515,6 +533,7 @@ class Simulation:
         other.actions = list(self.actions)
         other.trace = list(self.trace)
         other.messages = deep_copy(self.messages)
+        other._shown = dict(self._shown)
         other.timers = deep_copy(self.timers)
         other.partition = deep_copy(self.partition)
         other.plan = deep_copy(self.plan)
@@ -560,6 +579,7 @@ class Simulation:
             other.trace = list(self.trace)
         other.actions = list(self.actions)
         other.messages = dict(self.messages)
+        other._shown = dict(self._shown)
         other.timers = dict(self.timers)
         other.plan = list(self.plan)
         other.history = list(self.history)

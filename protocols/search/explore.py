@@ -495,7 +495,7 @@ def minimise(setup, prefix, path, check_name, deadline=None):
         index = len(descriptions) - 1
         while index >= 0:
             for removal in _removals(descriptions, index):
-                if deadline is not None and time.monotonic() > deadline:
+                if deadline is not None and time.monotonic() > deadline:  # wall-clock: the search's time budget
                     return actions
                 shorter = [d for i, d in enumerate(descriptions) if i not in removal]
                 found = _replay_to_violation(setup, prefix, shorter, check_name)
@@ -540,7 +540,7 @@ def explore(protocol, variant=None, config=None, seed=0, prefix=(), depth=DEFAUL
     state reachable within the budgets was explored), and violation: None or {check,
     detail, trace, shortest, depth, cursor, link, trace_hash}. Raises ExploreError,
     ConfigError or InvalidAction on bad input."""
-    started = time.monotonic()
+    started = time.monotonic()  # wall-clock: the search's time budget
     setup = settings(protocol, variant, config, budgets, actions, clock)
     protocol = setup["protocol"]
     if not _whole(seed, 0, 2**63 - 1):
@@ -598,7 +598,7 @@ def explore(protocol, variant=None, config=None, seed=0, prefix=(), depth=DEFAUL
         if found is not None:
             result["violation"] = _report(setup, prefix, found, minimise_trace,
                                           started + seconds, result)
-        result["seconds"] = round(time.monotonic() - started, 3)
+        result["seconds"] = round(time.monotonic() - started, 3)  # wall-clock: the search's time budget
         return result
 
     for check in root.checks:
@@ -615,10 +615,10 @@ def explore(protocol, variant=None, config=None, seed=0, prefix=(), depth=DEFAUL
     frontier = [first]
     states = level = 0
     deadline = started + seconds
-    next_report = time.monotonic() + progress_interval
+    next_report = time.monotonic() + progress_interval  # wall-clock: the search's time budget
 
     def report(frontier_size):
-        elapsed = time.monotonic() - started
+        elapsed = time.monotonic() - started  # wall-clock: the search's time budget
         rate = states / elapsed if elapsed > 0 else 0.0
         left = max(0.0, seconds - elapsed)
         if seen.count and states:
@@ -657,7 +657,7 @@ def explore(protocol, variant=None, config=None, seed=0, prefix=(), depth=DEFAUL
                     child.apply(action, check=check_first)
                     states += 1
                     if not states & 63:
-                        now = time.monotonic()
+                        now = time.monotonic()  # wall-clock: the search's time budget
                         if _is_cancelled(cancel):
                             raise Cancelled
                         if now > deadline:
@@ -730,7 +730,7 @@ def _report(setup, prefix, found, minimise_trace, deadline, result):
     if minimise_trace and path:
         # Minimising gets what is left of the time budget, and at least a few seconds.
         path = minimise(setup, prefix, path, check_name,
-                        max(deadline, time.monotonic() + 5.0))
+                        max(deadline, time.monotonic() + 5.0))  # wall-clock: the search's time budget
     trace = list(prefix) + list(path)
     sim = _fresh(setup, trace)
     check = _violated(sim, check_name)

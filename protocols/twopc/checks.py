@@ -1,14 +1,16 @@
 """Two-phase commit's checks: atomicity, no commit without every yes vote, and who is
 blocked in doubt. They read the durable logs of the coordinator and the participants."""
 
-from ..kernel import Violation, Warning, check
+from ..kernel import Violation, Warning, check, shared
 from .nodes import DECISIONS, _outcome
 
 
+@shared
 def _participants(sim):
     return [sim.nodes[p] for p in sim.node_ids("participant")]
 
 
+@shared
 def _outcomes(sim):
     """{tx: {participant: its decision record}} and {tx: the coordinator's decision}."""
     outcomes = {}

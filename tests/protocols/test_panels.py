@@ -149,20 +149,26 @@ def test_a_stale_quorum_read_is_a_violation_naming_its_operations():
     assert replicas["r1"] == {"replica": "r1 (replica)", "x": "1 (v1)"}
 
 
-def test_the_settings_form_offers_what_the_current_mode_uses():
+def test_the_settings_form_offers_every_mode_s_fields_each_shown_while_its_mode_is_chosen():
     sim = Simulation(registry.get("replication"), "correct", {"replicas": 3}, 1)
     form = component(view(sim), "form", "settings")
     assert form["restart"] is True and form["submit"] == "Restart with these settings"
     fields = {f["name"]: f for f in form["fields"]}
-    shown = [f["name"] for f in form["fields"] if not f.get("hidden")]
-    assert shown == ["mode", "replicas", "clients", "read_from", "sync_followers"]
+
+    def shown(mode):
+        return [f["name"] for f in form["fields"] if not f.get("hidden")
+                and mode in f.get("when", {}).get("mode", [mode])]
+
+    assert shown("single-leader") == ["mode", "replicas", "clients", "read_from",
+                                      "sync_followers"]
+    assert shown("leaderless") == ["mode", "replicas", "clients", "w", "r", "read_repair"]
+    assert shown("multi-leader") == ["mode", "replicas", "clients"]
     assert [o["value"] for o in fields["sync_followers"]["options"]] == ["r2", "r3"]
     assert fields["sync_followers"]["options"][1]["needs"] == {"replicas": 3}
-    assert fields["w"]["hidden"] and fields["w"]["at_most"] == "replicas"
+    assert fields["w"]["when"] == {"mode": ["leaderless"]} and fields["w"]["at_most"] == "replicas"
     sim = Simulation(registry.get("replication"), "leaderless", {}, 1)
     form = component(view(sim), "form", "settings")
-    shown = [f["name"] for f in form["fields"] if not f.get("hidden")]
-    assert shown == ["mode", "replicas", "clients", "w", "r", "read_repair"]
+    assert {f["name"]: f["value"] for f in form["fields"]}["mode"] == "leaderless"
 
 
 # -- tob -------------------------------------------------------------------------------------
