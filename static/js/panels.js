@@ -72,9 +72,11 @@ export function relations(items, key) {
 
 export class ViewPanels {
   /** diagram: the SequenceDiagram; act(action) and send(intent) talk to the server;
-   * history: the client-history panel's root, whose operations badges can mark. */
-  constructor({ diagram, act, send, history }) {
+   * history: the client-history panel's root, whose operations badges can mark;
+   * forms: false where the reader only watches (a room's followers): no form is drawn. */
+  constructor({ diagram, act, send, history, forms = true }) {
     this.diagram = diagram;
+    this.forms = forms;
     this.act = act;
     this.send = send;
     this.history = history;
@@ -149,7 +151,7 @@ export class ViewPanels {
       case "list": return this.itemList(c, id);
       case "lists": return this.lists(c);
       case "callout": return this.callout(c, id);
-      case "form": return this.form(c, id);
+      case "form": return this.forms ? this.form(c, id) : null;
       default: return null;   // a component this page does not know: shown as nothing
     }
   }

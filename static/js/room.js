@@ -35,7 +35,7 @@ function main() {
   const view = new RunView({ diagram: $("diagram"), cards: $("cards"), checks: $("checks"),
     history: $("history") }, { actionsHelp: boot.protocol.actions, act,
     send: instructor && !presenter ? send : () => {}, hint: presenter ? "press →" : "",
-    network: instructor && !presenter });
+    interactive: instructor && !presenter });
   view.narration.el.id = "room-caption";
   const status = $("room-status");
 

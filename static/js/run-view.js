@@ -16,9 +16,9 @@ export class RunView {
    * @param {object} els  {diagram, cards, checks, history}: the page's containers
    * @param {object} opts actionsHelp (the protocol's), act(action) and send(intent) (no-ops
    *   where the reader only watches), hint (how this page steps, for the narration strip),
-   *   network (offer the partition tool)
+   *   interactive (false where the reader only watches: no forms, no partition tool)
    */
-  constructor(els, { actionsHelp, act, send, hint = "press →", network = true }) {
+  constructor(els, { actionsHelp, act, send, hint = "press →", interactive = true }) {
     this.diagram = new SequenceDiagram(els.diagram, { onAction: act, actionsHelp });
     this.narration = new Narration({ hint });
     els.diagram.prepend(this.narration.el);
@@ -26,8 +26,9 @@ export class RunView {
     this.checks = new ChecksPanel(els.checks, { onHighlight: (ids) => this.diagram.highlight(ids) });
     this.history = new HistoryPanel(els.history);
     // The protocol's own panels (state.view, drawn by static/js/panels.js), then the network.
-    this.panels = new ViewPanels({ diagram: this.diagram, act, send, history: els.history });
-    this.network = network ? new PartitionTool({ onAction: act }) : null;
+    this.panels = new ViewPanels({ diagram: this.diagram, act, send, history: els.history,
+      forms: interactive });
+    this.network = interactive ? new PartitionTool({ onAction: act }) : null;
     els.cards.prepend(...[this.panels.el, this.network && this.network.el].filter(Boolean));
   }
 

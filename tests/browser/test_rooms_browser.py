@@ -118,3 +118,38 @@ def test_the_instructor_plays_the_room_at_a_chosen_speed_and_the_follower_watche
     expect(late.locator(".tb-speed .speed-text")).to_have_text("60 ms")
     context.close()
     assert page_errors == []
+
+
+def test_a_room_shows_the_play_pages_teaching_aids_to_followers_and_the_presenter(
+        browser, play_server, page_errors):
+    request = urllib.request.Request(
+        f"{play_server}/api/rooms", data=json.dumps({"scenario": {
+            "protocol": "replication", "preset": "async-follower-stale-read",
+            "cursor": 12}}).encode(),
+        headers={"Content-Type": "application/json"}, method="POST")
+    room = json.loads(urllib.request.urlopen(request, timeout=10).read())
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    follower = context.new_page()
+    page_errors.watch(follower)
+    follower.goto(room["follow_url"])
+    expect(follower.locator("#app")).to_have_attribute("data-step", "12")
+    # The checks with their "show in diagram", the client history, the protocol's own panels
+    # and the node cards: what a student alone sees, a class sees.
+    expect(follower.locator("#checks .check")).not_to_have_count(0)
+    expect(follower.locator("#checks .check[data-check='linearizable']")).to_be_visible()
+    expect(follower.locator("#history")).to_contain_text("→ nil")
+    expect(follower.locator(".view-panels")).to_be_visible()
+    expect(follower.locator("#cards .card").first).to_be_visible()
+    # Followers watch: no forms to submit, no partition tool.
+    expect(follower.locator(".view-panels form button:visible")).to_have_count(0)
+    presenter = context.new_page()
+    page_errors.watch(presenter)
+    presenter.goto(room["instructor_url"].replace("/?key=", "/present?key="))
+    expect(presenter.locator("#app")).to_have_attribute("data-step", "12")
+    check = presenter.locator("#checks .check").first
+    expect(check).to_be_visible()
+    # Large enough to read from the back of the room.
+    size = check.evaluate("(el) => parseFloat(getComputedStyle(el).fontSize)")
+    assert size >= 18
+    context.close()
+    assert page_errors == []
