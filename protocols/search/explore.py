@@ -51,7 +51,7 @@ import time
 
 from .. import registry
 from ..links import share as scenario_link
-from ..kernel import CRASHED, PAUSED, UP, PlaygroundError, Simulation, canonical
+from ..kernel import CRASHED, PAUSED, UP, PlaygroundError, Simulation, canonical, replay
 from ..kernel.scheduler import next_event
 
 DEFAULT_DEPTH = 100
@@ -397,10 +397,8 @@ def _violated(sim, name):
 
 
 def _fresh(setup, prefix):
-    sim = Simulation(setup["protocol"], setup["variant"], setup["config"], setup["seed"])
-    for action in prefix:
-        sim.apply(action)
-    return sim
+    return replay(setup["protocol"], setup["variant"], setup["config"], setup["seed"],
+                  list(prefix))
 
 
 def _confirm(setup, prefix, path, check_name):
