@@ -236,7 +236,7 @@ export class ExplorePanel {
     if (!list) return;
     const target = list.querySelector(".explore-step.current") || list.lastElementChild;
     if (!target) return;
-    const top = target.offsetTop - list.offsetTop;
+    const top = target.offsetTop;   // the list is the items' offset parent (position: relative)
     if (top < list.scrollTop || top + target.offsetHeight > list.scrollTop + list.clientHeight) {
       list.scrollTop = Math.max(0, top - list.clientHeight + target.offsetHeight + 4);
     }
