@@ -65,13 +65,15 @@ class Member:
         await self.communicator.disconnect()
 
 
-async def join(code, key=None):
+async def join(code, key=None, timeout=3):
+    """Connect to a room; its first message (a snapshot). `timeout`: how long to wait for it
+    (a room of 10,000 actions replays its run first: a guard, not a measure)."""
     path = f"/ws/room/{code}/" + (f"?key={key}" if key else "")
     communicator = WebsocketCommunicator(application, path, headers=ORIGIN)
     connected, _ = await communicator.connect(timeout=5)
     assert connected
     member = Member(communicator)
-    first = await member.receive()
+    first = await member.receive(timeout)
     return member, first
 
 
@@ -551,13 +553,13 @@ async def test_a_rooms_run_stops_at_the_action_cap(db):
     await Room.objects.acreate(code="capcapcapc", key_hash=hash_key("k"), protocol="election",
                                variant="correct", config={}, seed=0, actions=actions,
                                cursor=len(actions))
-    teacher, snap = await join("capcapcapc", "k")
+    teacher, snap = await join("capcapcapc", "k", timeout=30)
     assert snap["step"] == MAX_ACTIONS - 1
     await teacher.send({"type": "step", "count": 5})
-    frame = await teacher.receive_run()
+    frame = await teacher.receive_run(timeout=30)
     assert frame["type"] == "frame" and frame["step"] == MAX_ACTIONS  # one step, up to the cap
     await teacher.send({"type": "step"})
-    refused = await teacher.receive_run()
+    refused = await teacher.receive_run(timeout=30)
     assert refused["type"] == "error" and refused["code"] == "too_large"
     assert (await Room.objects.aget(pk="capcapcapc")).cursor == MAX_ACTIONS
     await teacher.close()
