@@ -230,8 +230,17 @@ class RoomRun:
                 "caption": self.session.narration().get(str(self.session.cursor))}
         # Encoded once here, not once per follower: each connection only adds type and seq.
         text = json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-        await self.layer.group_send(group_name(self.code), {
-            "type": "room.run", "kind": kind, "room_seq": seq, "body": text[1:-1]})
+        try:
+            # The Redis layer retries on a fresh connection (channel_layer.py) for a while.
+            await self.layer.group_send(group_name(self.code), {
+                "type": "room.run", "kind": kind, "room_seq": seq, "body": text[1:-1]})
+        except Exception as exc:
+            # The step is saved (the row is the room's truth): every connection to the room,
+            # on every process, learns of it from the database within CATCH_UP_S or two
+            # (catch_up_from_database), so the driver is not told of an error for a change
+            # that happened, and auto-play goes on.
+            log.warning("room %s: room_seq %d not broadcast (%s); connections will catch up "
+                        "from the database", self.code, seq, exc)
 
     def playing_body(self, reason):
         return {"type": "playing", "playing": self.playing, "interval_ms": self.interval_ms,
@@ -358,10 +367,14 @@ FOLLOWERS_NOTICE_S = 1.0
 
 _local = {}       # room code -> followers connected to this process
 _here = {}        # room code -> connections (followers and instructors) this process holds
+_watchers = {}    # room code -> those connections (objects with check_room_seq(seq))
 _announced = {}   # room code -> the count last sent to the group from this process
 _pending = {}     # room code -> the latest count waiting for its (once a second) notice
 _upkeep = None
 UPKEEP_S = 2.0    # how often a process looks for orphaned players in the rooms it serves
+# How often a process compares its connections' last room_seq with the rows: a connection
+# still behind the seq the previous check read missed a broadcast (Redis restarted, say).
+CATCH_UP_S = 1.0
 
 
 def _fresh(now):
@@ -403,13 +416,21 @@ def _refresh(codes):
     return {code: follower_total(code, now) for code in codes}
 
 
-def room_opened(layer, code):
-    """A connection to the room opened on this process: keep the room's upkeep going."""
+def room_opened(layer, code, watcher=None):
+    """A connection to the room opened on this process: keep the room's upkeep going. A
+    `watcher` (the connection) is told the row's room_seq every CATCH_UP_S."""
     _here[code] = _here.get(code, 0) + 1
+    if watcher is not None:
+        _watchers.setdefault(code, set()).add(watcher)
     _ensure_upkeep(layer)
 
 
-def room_closed(code):
+def room_closed(code, watcher=None):
+    watchers = _watchers.get(code)
+    if watchers is not None:
+        watchers.discard(watcher)
+        if not watchers:
+            del _watchers[code]
     count = _here.get(code, 0) - 1
     if count > 0:
         _here[code] = count
@@ -469,14 +490,48 @@ def _ensure_upkeep(layer):
         _upkeep = asyncio.get_running_loop().create_task(_upkeep_loop(layer))
 
 
+def _room_seqs(codes):
+    """{code: room seq} of the rooms among `codes` (sync)."""
+    return dict(Room.objects.filter(code__in=codes).values_list("code", "seq"))
+
+
+async def catch_up_from_database():
+    """Tell this process's connections their room's seq as the row holds it: a connection
+    that missed a broadcast (lost while Redis restarted, or never sent) asks for a snapshot
+    (RoomConsumer.check_room_seq). Needs no channel layer: it works while Redis is down."""
+    codes = list(_watchers)
+    if not codes:
+        return
+    seqs = await database_sync_to_async(_room_seqs)(codes)
+    for code, seq in seqs.items():
+        for watcher in list(_watchers.get(code, ())):
+            try:
+                watcher.check_room_seq(seq)
+            except Exception:
+                log.exception("could not check a connection's room_seq")
+
+
 async def _upkeep_loop(layer):
-    """While this process holds connections to rooms: adopt auto-play that lost its player
-    (every UPKEEP_S), and for rooms with followers here refresh this process's presence rows
-    and announce a count that changed without a join or leave here (another process died,
-    say; every PRESENCE_REFRESH_S)."""
-    since_refresh = 0.0
+    """While this process holds connections to rooms: catch connections up that missed a
+    broadcast (every CATCH_UP_S), adopt auto-play that lost its player (every UPKEEP_S), and
+    for rooms with followers here refresh this process's presence rows and announce a count
+    that changed without a join or leave here (another process died, say; every
+    PRESENCE_REFRESH_S)."""
+    since_refresh = since_adopt = since_check = 0.0
+    tick = min(UPKEEP_S, CATCH_UP_S)
     while _here:
-        await asyncio.sleep(UPKEEP_S)
+        await asyncio.sleep(tick)
+        since_check += tick
+        if since_check >= CATCH_UP_S:
+            since_check = 0.0
+            try:
+                await catch_up_from_database()
+            except Exception:
+                log.exception("could not compare the rooms' seqs")
+        since_adopt += tick
+        if since_adopt < UPKEEP_S:
+            continue
+        since_adopt = 0.0
         since_refresh += UPKEEP_S
         try:
             await adopt_orphaned_players(layer, list(_here))

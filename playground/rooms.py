@@ -13,6 +13,7 @@
   it. A connection that sees a gap in `room_seq` sends a fresh snapshot built from the row.
 """
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -243,6 +244,8 @@ class RoomConsumer(NumberedJsonConsumer):
         self.group = None
         self.counted = False
         self.run = None  # the instructor's copy of the run (roomrun.RoomRun), built lazily
+        self.owed = None  # the row's room_seq at the last database check (check_room_seq)
+        self.catching_up = None  # the task sending a catch-up snapshot, while it runs
         self.bucket = TokenBucket(settings.PLAYGROUND_WS_RATE_PER_SECOND,
                                   settings.PLAYGROUND_WS_RATE_BURST)
         self.actions_per_token = max(1, settings.PLAYGROUND_WS_ACTIONS_PER_TOKEN)
@@ -260,7 +263,7 @@ class RoomConsumer(NumberedJsonConsumer):
         self.protocol = room.protocol
         self.group = group_name(self.code)
         await self.channel_layer.group_add(self.group, self.channel_name)
-        room_opened(self.channel_layer, self.code)
+        room_opened(self.channel_layer, self.code, self)
         if not self._instructor():
             self.counted = True
             await follower_joined(self.channel_layer, self.code)
@@ -272,7 +275,7 @@ class RoomConsumer(NumberedJsonConsumer):
         if self.group is None:
             return
         await self.channel_layer.group_discard(self.group, self.channel_name)
-        room_closed(self.code)
+        room_closed(self.code, self)
         if self.counted:
             self.counted = False
             await follower_left(self.channel_layer, self.code)
@@ -397,6 +400,30 @@ class RoomConsumer(NumberedJsonConsumer):
                 return
             self.shown = room_seq
             await self._send_encoded(event["kind"], event["body"])
+
+    def check_room_seq(self, room_seq):
+        """The row's room_seq, read by this process every CATCH_UP_S (roomrun.py): if this
+        connection has still not been shown the seq the previous check read, a broadcast
+        never reached it (lost while Redis restarted, say): it gets a snapshot. Frames merely
+        in flight are newer than the previous check, so they never cause one."""
+        owed, self.owed = self.owed, room_seq
+        if (owed is None or self.shown is None or self.shown >= owed
+                or self.catching_up is not None):
+            return
+        log.info("room %s: a connection missed room_seq %d..%d; sending a snapshot",
+                 self.code, self.shown + 1, owed)
+        self.catching_up = asyncio.get_running_loop().create_task(self._catch_up(owed))
+
+    async def _catch_up(self, owed):
+        try:
+            async with self.lock:
+                if self.shown is not None and self.shown < owed:
+                    await self._send_snapshot()
+        except Exception:
+            log.warning("room %s: could not send a catch-up snapshot", self.code,
+                        exc_info=True)
+        finally:
+            self.catching_up = None
 
     async def room_followers(self, event):
         async with self.lock:

@@ -100,7 +100,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 if os.environ.get("REDIS_URL"):
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            # channels_redis's pub/sub layer whose sends are retried on a fresh connection
+            # after Redis restarts (playground/channel_layer.py).
+            "BACKEND": "playground.channel_layer.ResilientPubSubChannelLayer",
             "CONFIG": {"hosts": [os.environ["REDIS_URL"]]},
         }
     }

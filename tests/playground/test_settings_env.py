@@ -74,7 +74,7 @@ def test_environment_switches_to_postgres_redis_and_a_real_secret():
     assert s["db_engine"] == "django.db.backends.postgresql"
     assert s["db_name"] == "playground" and s["db_host"] == "db.internal"
     assert s["layer"] == {
-        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "BACKEND": "playground.channel_layer.ResilientPubSubChannelLayer",
         "CONFIG": {"hosts": ["redis://cache.internal:6379/0"]},
     }
     assert s["serve_static"] is False
