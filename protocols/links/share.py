@@ -91,10 +91,10 @@ def validate(scenario):
 def scenario(protocol, variant, config, seed, actions, cursor=None, preset=None):
     """The scenario dict a link carries (cursor: the end of the actions by default; preset:
     the story the run comes from, if any)."""
-    value = {"v": VERSION, "protocol": protocol, "variant": variant, "config": config or {},
-             "seed": seed, "actions": list(actions),
+    value = {"v": VERSION, "protocol": protocol, "variant": variant,
+             "config": {} if config is None else config, "seed": seed, "actions": list(actions),
              "cursor": len(actions) if cursor is None else cursor}
-    if preset:
+    if preset is not None:  # a wrong type is refused by validate(), not taken for "none"
         value["preset"] = preset
     return validate(value)
 
