@@ -216,8 +216,11 @@ def fork(request, code):
     """A private sandbox at the room's current step: the share link of its run."""
     room = _room_or_404(code)
     actions = room.timeline()
-    scen = link_scenario(room.protocol, room.variant, room.config, room.seed, actions,
-                         room.cursor)
+    try:
+        scen = link_scenario(room.protocol, room.variant, room.config, room.seed, actions,
+                             room.cursor)
+    except LinkError as exc:  # a row saved before the strict codec (e.g. a NaN config)
+        return render(request, "400.html", {"problem": exc.message}, status=400)
     try:
         return HttpResponseRedirect(share_path(scen))
     except LinkError:

@@ -510,3 +510,15 @@ def test_a_hostile_trace_import_is_refused_like_any_start():
         wire.parse(doc)
     assert info.value.code == "bad_json" and "config.kinds[0]" in info.value.message
 
+
+
+def test_finding_2_forking_a_room_saved_with_a_poisoned_config_is_400_not_500(client, caplog):
+    """A row written before the codec existed: the fork refuses it with the reason."""
+    from playground.rooms import hash_key
+
+    Room.objects.create(code="oldpoisonx", key_hash=hash_key("k"), protocol="twopc",
+                        variant="correct", config={"kinds": ["\ud800"]}, seed=0, actions=[],
+                        cursor=0)
+    response = client.get("/room/oldpoisonx/fork")
+    assert response.status_code == 400
+    assert not tracebacks(caplog)
