@@ -163,7 +163,7 @@ def _scalar_problem(item):
 
 def _refuse(what, reason, trail=None):
     where = f" at {_path(trail)}" if trail else ""
-    message = f"{what} is not acceptable JSON: {reason}{where}"
+    message = f"{what} is not valid JSON: {reason}{where}"
     return JSONError(message, reason, _path(trail) if trail else None)
 
 
