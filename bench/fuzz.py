@@ -38,7 +38,7 @@ PARALLEL = 8
 SURROGATE = "\\ud800"
 POISONS = ["NaN", "Infinity", "-Infinity", "1e999", "1" * 5000, "9223372036854775808",
            f'"{SURROGATE}"', '"\\udfff"', "[" * 40 + "]" * 40, "[" * 20000 + "]" * 20000,
-           '{"k":1,"k":2}', "{}", "[]", "null", "true", "-1", "1.5", '"x"', '""', "[1]"]
+           '"\\ud800\\ud800"', "{}", "[]", "null", "true", "-1", "1.5", '"x"', '""', "[1]"]
 INTENTS = ["start", "action", "step", "back", "seek", "play", "pause", "speed", "snapshot",
            "ping", "caption", "undo_fork", "explore", "explore_cancel", "launch"]
 FIELDS = ["config", "actions", "seed", "cursor", "narration", "action", "count", "step",
