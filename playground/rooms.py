@@ -33,6 +33,7 @@ from django.views.decorators.http import require_safe
 
 from protocols import registry
 from protocols.kernel import deep_copy
+from protocols.limits import MAX_CAPTION, MAX_KEY_CHARS
 from protocols.links.share import LinkError, scenario as link_scenario, share_path
 
 from . import wire
@@ -49,7 +50,6 @@ log = logging.getLogger(__name__)
 
 CODE_LENGTH = 10  # 32 letters ** 10 = 2^50 codes: short to type, not guessable
 CLOSE_UNKNOWN_ROOM = 4404
-MAX_CAPTION = 500
 # Intents that change the run: only the instructor's secret may send them.
 DRIVING = {"start", "action", "step", "back", "seek", "play", "pause", "speed", "caption"}
 WATCHING = {"snapshot", "ping"}
@@ -71,13 +71,19 @@ def key_matches(room, key):
 # -- HTTP ------------------------------------------------------------------------------------
 
 
+def first_key(values):
+    """The instructor key a query string carries: its first `key` value (page and socket
+    agree; later ones are ignored, docs/rooms.md), or None."""
+    return values[0] if values else None
+
+
 def _json_error(status, code, message):
     return JsonResponse({"error": code, "message": message}, status=status)
 
 
 def _scenario_from_body(value):
     """(scenario dict, preset name or "", narration) for the body's "scenario" field."""
-    from .scenarios import ScenarioError, replay_faithfully
+    from .scenarios import ScenarioError, given, replay_faithfully
 
     if isinstance(value, str):
         row = Scenario.objects.filter(pk=value[:16]).first()
@@ -115,12 +121,15 @@ def _scenario_from_body(value):
             raise ScenarioError("'actions' must be a list of action objects")
         value = {"variant": script.get("variant"), "config": script.get("config"),
                  "seed": script.get("seed"), "actions": actions,
-                 "cursor": value.get("cursor", 0)}
+                 "cursor": given(value, "cursor", 0)}
         narration = shared_narration(proto, preset, actions, narration)
+    actions = given(value, "actions", [])
+    if not isinstance(actions, list):  # an object is not an empty list
+        raise ScenarioError("'actions' must be a list of action objects")
     try:
-        scen = link_scenario(protocol, value.get("variant") or proto.default_variant,
-                             value.get("config") or {}, value.get("seed") or 0,
-                             value.get("actions") or [], value.get("cursor"))
+        scen = link_scenario(protocol, given(value, "variant", proto.default_variant),
+                             given(value, "config", {}), given(value, "seed", 0),
+                             actions, value.get("cursor"))
     except LinkError as exc:
         raise ScenarioError(exc.message) from None
     _, _, problem = replay_faithfully(scen)
@@ -131,20 +140,16 @@ def _scenario_from_body(value):
 
 @csrf_exempt
 def api_rooms(request):
-    from .scenarios import ScenarioError, _client_ip
+    from .scenarios import ScenarioError, _client_ip, read_json_body
 
     if request.method != "POST":
         return _json_error(405, "method_not_allowed", "POST {\"scenario\": …} to open a room")
     if (request.content_type or "") != "application/json":
         return _json_error(415, "unsupported_media_type",
                            "send the body as JSON with Content-Type: application/json")
-    cap = settings.PLAYGROUND_API_MAX_BODY_BYTES
-    if len(request.body) > cap:
-        return _json_error(413, "too_large", f"the body may be at most {cap} bytes")
-    try:
-        body = json.loads(request.body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        return _json_error(400, "bad_json", "the body is not valid JSON")
+    body, error = read_json_body(request)
+    if error:
+        return error
     if not isinstance(body, dict) or "scenario" not in body:
         return _json_error(400, "bad_field", "the body must be {\"scenario\": <id or object>}")
     try:
@@ -179,7 +184,7 @@ def _page(request, code, template, need_key):
     room = Room.objects.filter(pk=code[:16]).first()
     if room is None:
         return render(request, "404.html", {"missing_room": code[:40]}, status=404)
-    key = request.GET.get("key")
+    key = first_key(request.GET.getlist("key"))
     instructor = key_matches(room, key)
     if need_key and not instructor:
         return render(request, "403.html", {"problem": "the presenter view needs the "
@@ -212,8 +217,11 @@ def fork(request, code):
     """A private sandbox at the room's current step: the share link of its run."""
     room = _room_or_404(code)
     actions = room.timeline()
-    scen = link_scenario(room.protocol, room.variant, room.config, room.seed, actions,
-                         room.cursor)
+    try:
+        scen = link_scenario(room.protocol, room.variant, room.config, room.seed, actions,
+                             room.cursor)
+    except LinkError as exc:  # a row saved before the strict codec (e.g. a NaN config)
+        return render(request, "400.html", {"problem": exc.message}, status=400)
     try:
         return HttpResponseRedirect(share_path(scen))
     except LinkError:
@@ -250,8 +258,11 @@ class RoomConsumer(NumberedJsonConsumer):
                                   settings.PLAYGROUND_WS_RATE_BURST)
         self.actions_per_token = max(1, settings.PLAYGROUND_WS_ACTIONS_PER_TOKEN)
         self.code = self.scope["url_route"]["kwargs"]["code"][:16]
-        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
-        self.key = (query.get("key") or [None])[0]
+        # Blank values kept, as Django's request.GET keeps them: `?key=&key=<secret>` is a
+        # follower on the page and on the socket alike.
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"),
+                         keep_blank_values=True)
+        self.key = first_key(query.get("key"))
         await self.accept()
         room = await database_sync_to_async(load_room)(self.code)
         if room is None:
@@ -294,10 +305,16 @@ class RoomConsumer(NumberedJsonConsumer):
             raise RequestError("rate_limited", "too many messages")
         if text is None:
             raise RequestError("bad_json", "binary messages are not accepted; send JSON text")
-        if len(text.encode("utf-8")) > settings.PLAYGROUND_WS_MAX_MESSAGE_BYTES:
-            raise RequestError("too_large", "message is too large")
-        message = wire.decode(text)
+        cap = settings.PLAYGROUND_WS_MAX_MESSAGE_BYTES
+        if len(text) > cap:
+            raise RequestError("too_large", f"message is larger than {cap} bytes")
+        message = wire.decode(text, max_bytes=cap)  # the strict codec: nothing odd gets in
         kind = message.get("type")
+        if not isinstance(kind, str) or kind not in DRIVING | WATCHING:
+            shown = kind if isinstance(kind, str) and len(kind) <= 40 else None
+            detail = f"unknown message type {shown!r}" if shown else "missing or invalid 'type'"
+            raise RequestError("unknown_type", f"{detail}; expected one of "
+                               f"{', '.join(sorted(DRIVING | WATCHING))}")
         if kind in DRIVING and not self._instructor():
             raise RequestError("forbidden", "only the instructor can change the room's run; "
                                "press F to fork a private copy")
@@ -307,8 +324,6 @@ class RoomConsumer(NumberedJsonConsumer):
         if kind == "ping":
             await self._send({"type": "pong"})
             return
-        if kind not in DRIVING:
-            raise RequestError("unknown_type", f"unknown message type {str(kind)[:40]!r}")
         if self.run is None:
             self.run = RoomRun(self.code, self.channel_layer)
         if kind == "caption":
@@ -318,7 +333,7 @@ class RoomConsumer(NumberedJsonConsumer):
                                    "characters")
             await self.run.drive(lambda s, r: _caption(s, caption))
             return
-        kind, fields = wire.parse(text)
+        kind, fields = wire.parse_message(message)
         work = []
         try:
             await getattr(self, "on_" + kind)(work, **fields)
@@ -446,7 +461,7 @@ STOP = {"playing": False, "player": ""}  # back, seek, start and pause end auto-
 
 def key_matches_hash(key_hash, key):
     """Constant-time comparison of the hashes; any non-key is a follower."""
-    if not isinstance(key, str) or not key or len(key) > 200:
+    if not isinstance(key, str) or not key or len(key) > MAX_KEY_CHARS:
         return False
     return hmac.compare_digest(hash_key(key), key_hash)
 

@@ -21,16 +21,15 @@ from protocols import registry
 from protocols.links.export import mermaid, trace_document
 from protocols.kernel import ConfigError, InvalidAction, Simulation
 from protocols.kernel.run import Run
-from protocols.links.share import (MAX_MESSAGE_TOKEN_CHARS, MAX_TOKEN_CHARS, LinkError,
-                                     decode, encode, scenario as link_scenario)
+from protocols.limits import MAX_MESSAGE_TOKEN_CHARS, MAX_TITLE, MAX_TOKEN_CHARS
+from protocols.links import codec
+from protocols.links.share import LinkError, decode, encode, scenario as link_scenario
 
 from .models import Scenario
 from .session import shared_narration
 from .wire import RequestError, clean_narration
 
 log = logging.getLogger(__name__)
-
-MAX_TITLE = 120
 
 
 class ScenarioError(ValueError):
@@ -132,6 +131,26 @@ def _json_error(status, code, message):
     return JsonResponse({"error": code, "message": message}, status=status)
 
 
+def read_json_body(request):
+    """The request's body through the strict codec (protocols/links/codec.py): (value, None),
+    or (None, a 413/400 JsonResponse saying what is wrong and where)."""
+    cap = settings.PLAYGROUND_API_MAX_BODY_BYTES
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    if (length.isdigit() and int(length) > cap) or len(request.body) > cap:
+        return None, _json_error(413, "too_large", f"the body may be at most {cap} bytes")
+    try:
+        return codec.loads(request.body, max_bytes=cap, what="the body"), None
+    except codec.JSONError as exc:
+        return None, _json_error(400, "bad_json", exc.message)
+
+
+def given(body, name, default):
+    """A field's value, or `default` when it is absent or null (never when it is falsy: an
+    `"actions": {}` is a wrong type, not an empty list)."""
+    value = body.get(name)
+    return default if value is None else value
+
+
 def _client_ip(request):
     return (request.META.get("REMOTE_ADDR") or "")[:64]
 
@@ -141,6 +160,13 @@ def _clean_narration(value):
         return clean_narration(value)
     except RequestError as exc:
         raise ScenarioError(exc.message) from None
+
+
+def _action_list(actions):
+    """`actions` as link_scenario takes it; LinkError unless it is a list (an object is not)."""
+    if not isinstance(actions, list):
+        raise LinkError("'actions' must be a list of action objects")
+    return actions
 
 
 def _scenario_body(row, request=None):
@@ -166,14 +192,9 @@ def api_scenarios(request):
     if content_type != "application/json":
         return _json_error(415, "unsupported_media_type",
                            "send the scenario as JSON with Content-Type: application/json")
-    cap = settings.PLAYGROUND_API_MAX_BODY_BYTES
-    length = request.META.get("CONTENT_LENGTH") or "0"
-    if (length.isdigit() and int(length) > cap) or len(request.body) > cap:
-        return _json_error(413, "too_large", f"the body may be at most {cap} bytes")
-    try:
-        body = json.loads(request.body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        return _json_error(400, "bad_json", "the body is not valid JSON")
+    body, error = read_json_body(request)
+    if error:
+        return error
     if not isinstance(body, dict):
         return _json_error(400, "bad_json", "the body must be a JSON object")
     known = {"protocol", "variant", "config", "seed", "actions", "cursor", "title", "narration",
@@ -186,15 +207,15 @@ def api_scenarios(request):
         return _json_error(400, "unknown_protocol", f"unknown protocol {str(protocol)[:40]!r}; "
                            "known: " + ", ".join(registry.names()))
     proto = registry.get(protocol)
-    title = body.get("title") or ""
+    title = given(body, "title", "")
     if not isinstance(title, str) or len(title) > MAX_TITLE:
         return _json_error(400, "bad_field", f"'title' must be text of at most {MAX_TITLE} "
                            "characters")
     try:
         narration = _clean_narration(body.get("narration"))
-        scen = link_scenario(protocol, body.get("variant") or proto.default_variant,
-                             body.get("config") or {}, body.get("seed", 0),
-                             body.get("actions") or [], body.get("cursor"),
+        scen = link_scenario(protocol, given(body, "variant", proto.default_variant),
+                             given(body, "config", {}), given(body, "seed", 0),
+                             _action_list(given(body, "actions", [])), body.get("cursor"),
                              preset=body.get("preset"))
         # A run from a story keeps the story's remarks; the author's own go on top.
         run, _, problem = replay_faithfully(scen, narration)
@@ -233,14 +254,9 @@ def _export_sim(request):
     long for a URL (a message-sized token, as the play socket's `start` takes)."""
     max_chars = MAX_TOKEN_CHARS
     if request.method == "POST":
-        cap = settings.PLAYGROUND_API_MAX_BODY_BYTES
-        if len(request.body) > cap:
-            return None, None, _json_error(413, "too_large", f"the body may be at most {cap} "
-                                           "bytes")
-        try:
-            body = json.loads(request.body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError, RecursionError):
-            return None, None, _json_error(400, "bad_json", "the body is not valid JSON")
+        body, error = read_json_body(request)
+        if error:
+            return None, None, error
         token = body.get("s", "") if isinstance(body, dict) else ""
         max_chars = MAX_MESSAGE_TOKEN_CHARS
     else:
@@ -274,8 +290,10 @@ def export_trace(request):
     run, scen, error = _export_sim(request)
     if error:
         return error
-    return JsonResponse(trace_document(run.sim, scen["actions"], scen["cursor"],
-                                       narration=run.narration, preset=run.preset))
+    document = trace_document(run.sim, scen["actions"], scen["cursor"],
+                              narration=run.narration, preset=run.preset)
+    # The strict codec's encoder: never NaN or a lone surrogate a browser cannot parse.
+    return HttpResponse(codec.dumps(document), content_type="application/json")
 
 
 # -- the preset library ----------------------------------------------------------------------

@@ -11,8 +11,10 @@ import logging
 
 from protocols.kernel import ConfigError, InvalidAction
 from protocols.kernel.run import Run
+from protocols.limits import MAX_ACTIONS
+from protocols.links import codec
 
-from .wire import MAX_ACTIONS, RequestError
+from .wire import RequestError
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +113,15 @@ class PlaySession:
         config, seed, actions and narration, and starts at cursor 0 with its whole script as
         the future; with `actions` too, it names the story the run was forked from, whose
         remarks stay on the steps the run still shares with it. Raises RequestError and
-        leaves the session as it was."""
+        leaves the session as it was: the new run replaces the old one only once it exists,
+        and only values the strict codec accepts get in (a config with NaN or a lone
+        surrogate would make every later snapshot unencodable)."""
+        for name, value in (("config", config), ("narration", narration)):
+            if value is not None:
+                try:
+                    codec.check(value, what=repr(name))
+                except codec.JSONError as exc:
+                    raise RequestError("bad_field", exc.message) from None
         if preset is not None and preset not in self.proto.presets:
             known = ", ".join(self.proto.presets) or "none"
             raise RequestError("bad_config", f"unknown preset {preset!r}; known: {known}")

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from protocols import limits as _limits
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -129,7 +131,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 # WebSocket limits (playground/consumers.py). Daphne's own cap is set on its command line
 # (Makefile) a little above this one, so oversized messages up to that size still get an
 # error frame rather than a dropped connection.
-PLAYGROUND_WS_MAX_MESSAGE_BYTES = 64 * 1024
+PLAYGROUND_WS_MAX_MESSAGE_BYTES = _limits.MAX_MESSAGE_BYTES  # protocols/limits.py
 PLAYGROUND_WS_RATE_PER_SECOND = 30
 PLAYGROUND_WS_RATE_BURST = 60
 # Replays (start, seek, back) cost one extra token per this many actions applied, so that a
@@ -138,7 +140,7 @@ PLAYGROUND_WS_ACTIONS_PER_TOKEN = 100
 # The scenarios API (playground/scenarios.py, docs/api.md): body cap and creations per address
 # per hour.
 # A run of the 10,000-action cap is about 330 KiB of JSON (election); room for it, with margin.
-PLAYGROUND_API_MAX_BODY_BYTES = 1024 * 1024
+PLAYGROUND_API_MAX_BODY_BYTES = _limits.MAX_BODY_BYTES  # protocols/limits.py
 PLAYGROUND_API_CREATE_PER_HOUR = int(os.environ.get("PLAYGROUND_API_CREATE_PER_HOUR", "60"))
 
 LOGGING = {

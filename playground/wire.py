@@ -1,18 +1,18 @@
 """The client → server half of the WebSocket protocol (docs/websocket.md): decoding and
 validating one inbound message into an intent, before anything touches the simulation."""
 
-import json
+import re
 
+from protocols.limits import (MAX_ACTIONS, MAX_INTERVAL_MS, MAX_MESSAGE_BYTES,
+                              MAX_MESSAGE_TOKEN_CHARS, MAX_NAME_LENGTH, MAX_NARRATION_ENTRIES,
+                              MAX_NARRATION_TEXT, MAX_SEED, MAX_STEP_COUNT, MIN_INTERVAL_MS)
+from protocols.links import codec
 from protocols.links import share as scenario_link
 
 from .search import validate_explore  # the "Find a counterexample" panel (search.py)
 
-MAX_STEP_COUNT = 50
-MIN_INTERVAL_MS = 50
-MAX_INTERVAL_MS = 5000
-MAX_ACTIONS = 10_000
-MAX_SEED = 2**53 - 1  # seeds travel through JavaScript numbers in share links
-MAX_VARIANT_LENGTH = 100
+MAX_VARIANT_LENGTH = MAX_NAME_LENGTH
+_STEP_KEY = re.compile(r"[0-9]{1,6}")  # ASCII digits only: "²" is a digit to str.isdigit()
 
 
 class RequestError(Exception):
@@ -24,29 +24,15 @@ class RequestError(Exception):
         self.message = message
 
 
-def _reject_constant(name):
-    # NaN / Infinity are not JSON; accepting them would echo invalid JSON back to browsers.
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def _finite_float(text):
-    value = float(text)
-    if value in (float("inf"), float("-inf")):
-        raise ValueError("number out of range")
-    return value
-
-
-def decode(text):
-    """Decode one text message into a JSON object, or raise RequestError."""
+def decode(text, max_bytes=MAX_MESSAGE_BYTES):
+    """Decode one text message into a JSON object with the strict codec (protocols/links/
+    codec.py: no NaN, no lone surrogate, bounded integers, depth and size), or raise
+    RequestError bad_json / too_large / not_object."""
     try:
-        value = json.loads(
-            text, parse_constant=_reject_constant, parse_float=_finite_float
-        )
-    except (ValueError, RecursionError) as exc:
-        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
-        if isinstance(exc, RecursionError):
-            reason = "nested too deeply"
-        raise RequestError("bad_json", f"message is not valid JSON: {reason}") from None
+        value = codec.loads(text, max_bytes=max_bytes, what="the message")
+    except codec.JSONError as exc:
+        code = "too_large" if exc.reason.startswith("larger than") else "bad_json"
+        raise RequestError(code, exc.message) from None
     if not isinstance(value, dict):
         raise RequestError("not_object", "message must be a JSON object")
     return value
@@ -67,10 +53,6 @@ def _int_field(message, name, low, high, required=False):
     return value
 
 
-MAX_NARRATION_ENTRIES = 200
-MAX_NARRATION_TEXT = 1000
-
-
 def clean_narration(value):
     """A run's remarks, {step number (a string): text}; RequestError bad_field."""
     if value is None:
@@ -85,11 +67,17 @@ def clean_narration(value):
                            "remarks")
     out = {}
     for step, text in value.items():
-        if not str(step).isdigit() or len(str(step)) > 6 or not isinstance(text, str):
-            raise RequestError("bad_field", "'narration' must map step numbers to text")
+        if not isinstance(step, str) or not _STEP_KEY.fullmatch(step) \
+                or int(step) > MAX_ACTIONS or not isinstance(text, str):
+            raise RequestError("bad_field", "'narration' must map step numbers (0 to "
+                               f"{MAX_ACTIONS}, in ASCII digits) to text")
         if len(text) > MAX_NARRATION_TEXT:
             raise RequestError("bad_field", f"a narration remark may be at most "
                                f"{MAX_NARRATION_TEXT} characters")
+        try:
+            codec.check(text, what="a narration remark")
+        except codec.JSONError as exc:
+            raise RequestError("bad_field", exc.message) from None
         out[str(int(step))] = text
     return out
 
@@ -106,7 +94,7 @@ def _start_token(message):
         raise RequestError("bad_field", f"'token' brings its own run; do not send {clash[0]!r} with it")
     try:
         # Inside a message a token may be longer than a URL's: a long run resumes this way.
-        scen = scenario_link.decode(token, max_chars=scenario_link.MAX_MESSAGE_TOKEN_CHARS)
+        scen = scenario_link.decode(token, max_chars=MAX_MESSAGE_TOKEN_CHARS)
     except scenario_link.LinkError as exc:
         raise RequestError("bad_link", exc.message) from None
     if len(scen["actions"]) > MAX_ACTIONS:
@@ -143,6 +131,10 @@ def _start(message):
     if message.get("config") is not None:
         if not isinstance(message["config"], dict):
             raise RequestError("bad_field", "'config' must be a JSON object")
+        try:  # already through the codec when it came in a message; a Python caller's too
+            codec.check(message["config"], what="'config'")
+        except codec.JSONError as exc:
+            raise RequestError("bad_field", exc.message) from None
         intent["config"] = message["config"]
     if message.get("seed") is not None:
         intent["seed"] = _int_field(message, "seed", 0, MAX_SEED)
@@ -223,7 +215,11 @@ def parse(text):
     Raises RequestError with code bad_json, not_object, unknown_type, bad_field or too_large.
     Fields the protocol does not define are ignored.
     """
-    message = decode(text)
+    return parse_message(decode(text))
+
+
+def parse_message(message):
+    """Validate an already decoded message (a dict from decode()); `(type, fields)`."""
     kind = message.get("type")
     if not isinstance(kind, str) or kind not in _VALIDATORS:
         shown = kind if isinstance(kind, str) and len(kind) <= 40 else None

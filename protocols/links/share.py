@@ -9,22 +9,23 @@ See docs/share-links.md.
 
 import base64
 import binascii
-import json
 import re
 import zlib
+
+from protocols.limits import (MAX_ACTIONS, MAX_MESSAGE_TOKEN_CHARS, MAX_SEED, MAX_TOKEN_CHARS,
+                              MAX_TOKEN_JSON_BYTES)
+
+from . import codec
 
 VERSION = 1
 FIELDS = ("v", "protocol", "variant", "config", "seed", "actions", "cursor")
 # Optional: the story (preset) the run comes from, so its remarks travel with the link: they
 # show on the steps the run still shares with the story's script.
 OPTIONAL_FIELDS = ("preset",)
-MAX_TOKEN_CHARS = 16_000        # well inside what browsers and servers accept in a URL
-# A token may also travel inside a WebSocket `start` message (whose cap is 64 KiB): a run too
-# long for a URL (10,000 election steps make ~34,000 characters) still fits there.
-MAX_MESSAGE_TOKEN_CHARS = 60_000
-MAX_JSON_BYTES = 512 * 1024     # what a token may decompress to (a zip bomb stops here)
-MAX_ACTIONS = 20_000
-MAX_SEED = 2**63 - 1
+# The limits (protocols/limits.py): a URL's token, a message's token (a run too long for a
+# URL — 10,000 election steps make ~34,000 characters — still fits in a socket `start`), what
+# a token may decompress to, actions and seed.
+MAX_JSON_BYTES = MAX_TOKEN_JSON_BYTES
 _TOKEN = re.compile(r"[A-Za-z0-9_-]*")
 
 
@@ -37,7 +38,7 @@ class LinkError(ValueError):
 
 
 def _canonical(value):
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return codec.dumps(value, sort_keys=True)
 
 
 def _whole(value):
@@ -62,9 +63,13 @@ def validate(scenario):
         raise LinkError("'variant' must be a variant name")
     if not isinstance(scenario.get("config"), dict):
         raise LinkError("'config' must be a JSON object")
+    try:
+        codec.check(scenario["config"], what="'config'")
+    except codec.JSONError as exc:
+        raise LinkError(exc.message) from None
     seed = scenario.get("seed")
     if not _whole(seed) or not 0 <= seed <= MAX_SEED:
-        raise LinkError("'seed' must be a whole number between 0 and 2^63-1")
+        raise LinkError(f"'seed' must be a whole number from 0 to {MAX_SEED} (2^53-1)")
     actions = scenario.get("actions")
     if not isinstance(actions, list) or not all(isinstance(a, dict) for a in actions):
         raise LinkError("'actions' must be a list of action objects")
@@ -86,10 +91,10 @@ def validate(scenario):
 def scenario(protocol, variant, config, seed, actions, cursor=None, preset=None):
     """The scenario dict a link carries (cursor: the end of the actions by default; preset:
     the story the run comes from, if any)."""
-    value = {"v": VERSION, "protocol": protocol, "variant": variant, "config": config or {},
-             "seed": seed, "actions": list(actions),
+    value = {"v": VERSION, "protocol": protocol, "variant": variant,
+             "config": {} if config is None else config, "seed": seed, "actions": list(actions),
              "cursor": len(actions) if cursor is None else cursor}
-    if preset:
+    if preset is not None:  # a wrong type is refused by validate(), not taken for "none"
         value["preset"] = preset
     return validate(value)
 
@@ -97,7 +102,10 @@ def scenario(protocol, variant, config, seed, actions, cursor=None, preset=None)
 def encode(value, max_chars=MAX_TOKEN_CHARS):
     """The token for a scenario dict (see scenario()). LinkError if it is malformed or the
     token would exceed `max_chars` (a URL's MAX_TOKEN_CHARS unless told otherwise)."""
-    text = _canonical(validate(value)).encode()
+    try:
+        text = _canonical(validate(value)).encode()
+    except codec.JSONError as exc:
+        raise LinkError(f"the scenario cannot be a link: {exc.message}") from None
     if len(text) > MAX_JSON_BYTES:
         raise LinkError(f"the scenario is too large for a link ({len(text)} bytes of JSON; at "
                         f"most {MAX_JSON_BYTES})")
@@ -140,9 +148,9 @@ def decode(token, max_chars=MAX_TOKEN_CHARS):
     if inflate.unused_data:
         raise LinkError("the link's scenario has extra data after its end")
     try:
-        value = json.loads(text.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise LinkError("the link's scenario is not valid JSON") from None
+        value = codec.loads(text, max_bytes=MAX_JSON_BYTES, what="the link's scenario")
+    except codec.JSONError as exc:
+        raise LinkError(exc.message) from None
     return validate(value)
 
 

@@ -53,6 +53,7 @@ from .. import registry
 from ..links import share as scenario_link
 from ..kernel import CRASHED, PAUSED, UP, PlaygroundError, Simulation, canonical, replay
 from ..kernel.scheduler import next_event
+from ..limits import MAX_SEED
 
 DEFAULT_DEPTH = 100
 DEFAULT_MAX_STATES = 100_000
@@ -541,8 +542,8 @@ def explore(protocol, variant=None, config=None, seed=0, prefix=(), depth=DEFAUL
     started = time.monotonic()  # wall-clock: the search's time budget
     setup = settings(protocol, variant, config, budgets, actions, clock)
     protocol = setup["protocol"]
-    if not _whole(seed, 0, 2**63 - 1):
-        raise ExploreError("seed must be a whole number between 0 and 2^63-1")
+    if not _whole(seed, 0, MAX_SEED):  # a counterexample's share link carries the seed
+        raise ExploreError(f"seed must be a whole number between 0 and {MAX_SEED} (2^53-1)")
     setup["seed"] = seed
     if not _whole(depth, 0):
         raise ExploreError("depth must be a whole number")
