@@ -63,7 +63,7 @@ def test_room_styles_moved_to_files_still_apply(browser, play_server, page_error
             expect(p.locator("#app")).to_have_attribute("data-connection", "open")
         # Fault buttons: the instructor sees them, a follower does not (was an inline <style>).
         expect(teacher.locator("#cards .fault-isolate").first).to_be_visible()
-        assert follower.locator("#cards .fault-isolate").count() > 0
+        expect(follower.locator("#cards .fault-isolate").first).to_be_attached()
         expect(follower.locator("#cards .fault-isolate:visible")).to_have_count(0)
         # The presenter's black, large-type view (was an inline <style> block).
         assert presenter.evaluate(
