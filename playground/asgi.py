@@ -15,14 +15,14 @@ django_http = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
-from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
 from .routing import websocket_urlpatterns  # noqa: E402
+from .security import StaticFiles  # noqa: E402
 
 if settings.SERVE_STATIC:
     # Without a reverse proxy in front, Daphne serves /static/ straight from STATICFILES_DIRS
-    # (no collectstatic step), in DEBUG or not.
-    django_http = ASGIStaticFilesHandler(django_http)
+    # (no collectstatic step), in DEBUG or not, with the pages' security headers.
+    django_http = StaticFiles(django_http)
 
 application = ProtocolTypeRouter(
     {

@@ -9,12 +9,19 @@ in-memory channel layer. The environment switches on the scaled-out setup:
     DATABASE_URL=postgres://… PostgreSQL (or any dj-database-url URL)
     REDIS_URL=redis://…       channels-redis pub/sub layer, shared by several Daphne processes
     SERVE_STATIC=0            leave /static/ to a reverse proxy (after `manage.py collectstatic`)
+    DJANGO_SECURE=1           served over HTTPS only: redirect, HSTS, secure cookies, and trust
+                              the proxy's X-Forwarded-Proto (`manage.py check --deploy` passes)
+    DJANGO_PROXY_SSL_HEADER=  the header a TLS-terminating proxy sets to `https`
+                              (X-Forwarded-Proto unless set; `none` when Daphne terminates TLS)
+    DJANGO_HSTS_SECONDS=...   Strict-Transport-Security max-age under DJANGO_SECURE (1 year)
 """
 
 import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from protocols import limits as _limits
 
@@ -36,8 +43,14 @@ def env_list(name, default):
 
 
 DEBUG = env_flag("DJANGO_DEBUG")
+# HTTPS deployment (README "Scaling out"): off for a local `make run` over plain HTTP.
+SECURE = env_flag("DJANGO_SECURE")
 
 # The fallback key is only fit for a developer's machine; deployments set DJANGO_SECRET_KEY.
+if SECURE and not os.environ.get("DJANGO_SECRET_KEY", "").strip():
+    raise ImproperlyConfigured("DJANGO_SECURE=1 needs a real DJANGO_SECRET_KEY (50+ random "
+                               "characters, e.g. `python -c 'import secrets; "
+                               "print(secrets.token_urlsafe(50))'`)")
 SECRET_KEY = os.environ.get(
     "DJANGO_SECRET_KEY", "dev-only-insecure-key-protocol-playground-change-me"
 )
@@ -53,8 +66,11 @@ INSTALLED_APPS = [
     "playground",
 ]
 
+# Daphne serves /static/ through this same chain (playground/security.py), so static files
+# get the security headers too.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "playground.security.CSPMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -127,6 +143,40 @@ USE_TZ = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp) on every response, pages, API and static files alike:
+# scripts and styles only from our own files (no inline code: the pages' data travels in
+# `json_script` blocks, which are not run), nothing embedded, never framed. The middleware adds
+# ws:// and wss:// for the request's own host to connect-src, for the play and room sockets.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],  # data: for the inline SVG favicon
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
+
+if SECURE:
+    # Every request over HTTPS. Behind a TLS-terminating proxy (nginx, a load balancer) Daphne
+    # sees plain HTTP; the proxy must set (overwrite, never pass through) this header.
+    proxy_header = os.environ.get("DJANGO_PROXY_SSL_HEADER", "").strip() or "X-Forwarded-Proto"
+    if proxy_header.lower() not in {"none", "0", "off", "no"}:
+        SECURE_PROXY_SSL_HEADER = (
+            "HTTP_" + proxy_header.upper().replace("-", "_"), "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # a load balancer's probe may speak plain HTTP
+    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    CSRF_COOKIE_SECURE = True
+    SESSION_COOKIE_SECURE = True
 
 # WebSocket limits (playground/consumers.py). Daphne's own cap is set on its command line
 # (Makefile) a little above this one, so oversized messages up to that size still get an

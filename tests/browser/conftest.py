@@ -104,12 +104,27 @@ def browser():
         browser.close()
 
 
+# Every Content-Security-Policy violation becomes a console error the page's errors collect,
+# whether or not Chromium logs one itself (Playwright's init scripts are not subject to CSP).
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  console.error(`CSP violation: ${e.effectiveDirective} blocked ${e.blockedURI || "inline"}`
+                + ` at ${e.sourceFile || "?"}:${e.lineNumber}`);
+});
+"""
+
+
 class PageErrors(list):
-    """Uncaught exceptions and console errors of one page (missing favicons aside)."""
+    """Uncaught exceptions and console errors of one page (missing favicons aside), CSP
+    violations included."""
 
     def watch(self, page):
+        page.add_init_script(REPORT_CSP_VIOLATIONS)
         page.on("pageerror", lambda exc: self.append(f"uncaught: {exc}"))
         page.on("console", self._console)
+
+    def csp_violations(self):
+        return [e for e in self if "CSP violation" in e or "Content Security Policy" in e]
 
     def _console(self, message):
         if message.type == "error" and "favicon" not in (message.location or {}).get("url", ""):
@@ -120,7 +135,11 @@ class PageErrors(list):
 
 @pytest.fixture
 def page_errors():
-    return PageErrors()
+    errors = PageErrors()
+    yield errors
+    # Every test, whether or not it checks page_errors itself, fails on a CSP violation in any
+    # page it watched (a test that provokes one on purpose clears them).
+    assert errors.csp_violations() == [], "a page broke its Content-Security-Policy"
 
 
 @pytest.fixture

@@ -57,7 +57,7 @@ def start_preset(page, name, cursor):
     intent = {"type": "start", "preset": name, "cursor": cursor}
     page.evaluate(f"window.playground.send({json.dumps(intent)})")
     page.wait_for_function(
-        f"(window.playground.socket.lastSeq || 0) > {seq}"
+        f"() => (window.playground.socket.lastSeq || 0) > {seq}"
         f" && document.querySelector('#app').dataset.step === '{cursor}'"
         f" && window.playground.copy.run.preset === {json.dumps(name)}")
     # Drawn on the next animation frame after the snapshot.

@@ -28,7 +28,7 @@ def test_play_on_a_preset_walks_its_script_then_hands_over_to_the_scheduler(
     play = PlaygroundPage(page, play_server, "twopc").open("?preset=coordinator-crash")
     play.wait_step(0)
     _fast_play(page)
-    page.wait_for_function(f"Number(document.getElementById('app').dataset.step) > {len(script)}",
+    page.wait_for_function(f"() => Number(document.getElementById('app').dataset.step) > {len(script)}",
                            timeout=20_000)
     page.click("#play")   # pause
     expect(page.locator("#app")).to_have_attribute("data-playing", "false")
@@ -55,18 +55,18 @@ def _room_for(base, scenario):
 def _play_pause_back_play(page, play_button, back, step_of, playing_of):
     """Play → Pause → back 5 → Play on a page; returns the actions when it paused again."""
     play_button.click()
-    page.wait_for_function(f"{step_of} >= 12", timeout=20_000)
+    page.wait_for_function(f"() => {step_of} >= 12", timeout=20_000)
     play_button.click()
-    page.wait_for_function(f"{playing_of} === 'false'")
+    page.wait_for_function(f"() => {playing_of} === 'false'")
     at = page.evaluate(step_of)
     for _ in range(5):
         back()
-        page.wait_for_function(f"{step_of} <= {at - 1}")
+        page.wait_for_function(f"() => {step_of} <= {at - 1}")
         at = page.evaluate(step_of)
     play_button.click()
-    page.wait_for_function(f"{step_of} >= 20", timeout=20_000)
+    page.wait_for_function(f"() => {step_of} >= 20", timeout=20_000)
     play_button.click()
-    page.wait_for_function(f"{playing_of} === 'false'")
+    page.wait_for_function(f"() => {playing_of} === 'false'")
 
 
 def test_play_pause_back_and_play_on_a_preset_give_the_same_run_on_the_play_page_and_in_a_room(
@@ -96,10 +96,10 @@ def test_play_pause_back_and_play_on_a_preset_give_the_same_run_on_the_play_page
     for page in (solo, teacher):
         length = page.evaluate("window.playground.copy.run.actions.length")
         page.evaluate(f"window.playground.send({{type: 'seek', step: {min(length, target)}}})")
-        page.wait_for_function(f"{step_of} === {min(length, target)}")
+        page.wait_for_function(f"() => {step_of} === {min(length, target)}")
         if length < target:
             page.evaluate(f"window.playground.send({{type: 'step', count: {target - length}}})")
-            page.wait_for_function(f"{step_of} === {target}")
+            page.wait_for_function(f"() => {step_of} === {target}")
     hashes = [p.evaluate("window.playground.copy.state.trace_hash") for p in (solo, teacher)]
     assert hashes[0] == hashes[1]
     runs = [p.evaluate("window.playground.copy.run.actions.slice(0, 36)") for p in (solo, teacher)]
@@ -185,6 +185,8 @@ def test_the_svg_export_holds_the_whole_diagram_and_opens_on_its_own(
     assert height > 600   # the headers (66 px) and every row of the run
     for label in ("PREPARE tx1", "VOTE yes tx1", "ABORT tx1", "crashed"):
         assert label in text, label
+    # Computed styles are inlined (set through the CSSOM, which the page's CSP allows).
+    assert re.search(r'<text[^>]* style="[^"]*font-family:', text)
     # It opens in a browser on its own, and draws what the page drew.
     page.goto(path.as_uri())
     assert page.locator("svg text", has_text="VOTE yes tx1").count() >= 1

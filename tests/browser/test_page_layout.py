@@ -46,9 +46,11 @@ def test_a_play_page_breadcrumb_follows_the_site_name_not_the_presets_link(page,
 
 @pytest.mark.parametrize("size", [(1280, 800), (1920, 1080)])
 @pytest.mark.parametrize("protocol", ["election", "replication", "twopc"])
-def test_the_toolbar_is_two_clean_rows_at_desktop_widths(browser, play_server, size, protocol):
+def test_the_toolbar_is_two_clean_rows_at_desktop_widths(browser, play_server, size, protocol,
+                                                         page_errors):
     context = browser.new_context(viewport={"width": size[0], "height": size[1]})
     page = context.new_page()
+    page_errors.watch(page)
     try:
         PlaygroundPage(page, play_server, protocol).open()
         rows = page.evaluate(ROWS_JS)

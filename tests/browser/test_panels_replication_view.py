@@ -54,7 +54,7 @@ def test_the_settings_restart_the_run_in_another_mode(page, play_server, page_er
     form.locator("input[name='r']").fill("1")
     form.locator("select[name='read_repair']").select_option("sync")
     form.get_by_role("button", name="Restart with these settings").click()
-    page.wait_for_function("window.playground.copy.state.config.read_repair === 'sync'")
+    page.wait_for_function("() => window.playground.copy.state.config.read_repair === 'sync'")
     config = page.evaluate("window.playground.copy.state.config")
     assert (config["mode"], config["w"], config["r"]) == ("leaderless", 3, 1)
     expect(play.header("r3")).to_be_visible()
@@ -66,7 +66,7 @@ def test_the_settings_restart_the_run_in_another_mode(page, play_server, page_er
     # Fewer replicas than the quorums: W and R are lowered to N, not refused.
     form.locator("input[name='replicas']").fill("2")
     form.get_by_role("button", name="Restart with these settings").click()
-    page.wait_for_function("window.playground.copy.state.config.replicas === 2")
+    page.wait_for_function("() => window.playground.copy.state.config.replicas === 2")
     config = page.evaluate("window.playground.copy.state.config")
     assert (config["w"], config["r"]) == (2, 1)
     assert page_errors == []
@@ -84,13 +84,13 @@ def test_switching_mode_shows_its_fields_at_once_and_the_restarted_run_says_what
     expect(form.locator("input[name='r']")).to_be_visible()
     expect(form.locator("select[name='read_from']")).to_be_hidden()
     form.get_by_role("button", name="Restart with these settings").click()
-    page.wait_for_function("window.playground.copy.state.config.mode === 'leaderless'")
+    page.wait_for_function("() => window.playground.copy.state.config.mode === 'leaderless'")
     # The variant line no longer reads as if the run were single-leader.
     expect(page.locator(".variant-help")).to_contain_text("changed here: mode leaderless")
     # Auto-play after the restart: the diagram keeps following the latest step.
     page.locator("#speed").fill("6")
     page.click("#play")
-    page.wait_for_function("Number(document.getElementById('app').dataset.step) >= 20",
+    page.wait_for_function("() => Number(document.getElementById('app').dataset.step) >= 20",
                            timeout=20_000)
     page.click("#play")
     expect(page.locator("#app")).to_have_attribute("data-playing", "false")

@@ -72,7 +72,7 @@ def test_run_resumes_exactly_after_the_server_process_restarts(page, restartable
     server.start()
     expect(page.locator("#app")).to_have_attribute("data-connection", "open", timeout=30_000)
     # The new connection's first message is the snapshot of the re-sent run.
-    page.wait_for_function("window.playground.socket.lastSeq >= 1")
+    page.wait_for_function("() => window.playground.socket.lastSeq >= 1")
     play.wait_step(4)
     expect(page.locator("#step-counter")).to_have_text("4 / 5")
     assert play.trace_hash() == at_four

@@ -107,7 +107,7 @@ def test_the_instructor_plays_the_room_at_a_chosen_speed_and_the_follower_watche
     expect(play).to_have_text("❚❚ Pause")
     expect(follower.locator("#app")).to_have_attribute("data-playing", "true")
     # It plays on by itself: the follower sees the run move well past the first steps.
-    follower.wait_for_function("Number(document.getElementById('app').dataset.step) >= 8")
+    follower.wait_for_function("() => Number(document.getElementById('app').dataset.step) >= 8")
     play.click()
     expect(play).to_have_text("▶ Play")
     expect(follower.locator("#app")).to_have_attribute("data-playing", "false")

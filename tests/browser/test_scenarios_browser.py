@@ -183,7 +183,7 @@ def test_a_long_run_opens_from_its_link_and_resumes_after_a_reconnect(page, play
     assert play.trace_hash() == at_cursor.trace_hash
     # A dropped socket re-sends the run as a token (its action list is over 64 KiB).
     page.evaluate("window.playground.socket.ws.close()")
-    page.wait_for_function("window.playground.socket.lastSeq === 1 && window.playground.socket.isOpen",
+    page.wait_for_function("() => window.playground.socket.lastSeq === 1 && window.playground.socket.isOpen",
                            timeout=30_000)
     play.wait_step(2500)
     assert play.trace_hash() == at_cursor.trace_hash

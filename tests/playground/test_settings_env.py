@@ -37,7 +37,8 @@ print(json.dumps({
 def django_process_env(**overrides):
     env = {k: v for k, v in os.environ.items()
            if k not in {"DJANGO_DEBUG", "DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS",
-                        "DATABASE_URL", "REDIS_URL", "SERVE_STATIC"}}
+                        "DATABASE_URL", "REDIS_URL", "SERVE_STATIC", "DJANGO_SECURE",
+                        "DJANGO_PROXY_SSL_HEADER", "DJANGO_HSTS_SECONDS"}}
     env["DJANGO_SETTINGS_MODULE"] = "playground.settings"
     env["PYTHONPATH"] = str(ROOT)
     env.update(overrides)
