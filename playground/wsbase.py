@@ -79,5 +79,5 @@ class NumberedJsonConsumer(AsyncWebsocketConsumer):
     async def _send_error(self, code, message):
         try:
             await self._send({"type": "error", "code": code, "message": message})
-        except Exception:
-            log.exception("could not send an error frame")
+        except Exception as exc:  # the client hung up meanwhile: nothing to tell, nobody to tell
+            log.info("could not send an error frame (%s: %s)", type(exc).__name__, exc)
