@@ -2,12 +2,10 @@
 without a single violation, a violation would be caught by every browser test (page_errors),
 and the styles moved out of the templates still apply."""
 
-import json
-import urllib.request
-
 from playwright.sync_api import expect
 
 from tests.browser.playground_page import PlaygroundPage
+from tests.browser.test_rooms_browser import open_room
 
 INJECT_INLINE_SCRIPT = """() => {
   const script = document.createElement("script");
@@ -41,15 +39,8 @@ def test_the_play_page_runs_and_exports_under_the_policy(page, play_server, page
     assert page_errors == []
 
 
-def _room(base):
-    request = urllib.request.Request(
-        f"{base}/api/rooms", data=json.dumps({"scenario": {"protocol": "twopc"}}).encode(),
-        headers={"Content-Type": "application/json"}, method="POST")
-    return json.loads(urllib.request.urlopen(request, timeout=10).read())
-
-
 def test_room_styles_moved_to_files_still_apply(browser, play_server, page_errors):
-    room = _room(play_server)
+    room = open_room(play_server)
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     try:
         teacher, follower, presenter = (context.new_page() for _ in range(3))

@@ -2,9 +2,7 @@
 page and in a room alike, its remarks travel with share links, short links and rooms, forks
 are undone by the server, and the smaller defects found the same way stay fixed."""
 
-import json
 import re
-import urllib.request
 
 from playwright.sync_api import expect
 
@@ -12,6 +10,7 @@ from protocols import registry
 from protocols.kernel import replay
 
 from .playground_page import PlaygroundPage
+from .test_rooms_browser import open_room
 
 TWOPC = registry.get("twopc")
 
@@ -45,13 +44,6 @@ def test_play_on_a_preset_walks_its_script_then_hands_over_to_the_scheduler(
     assert page_errors == []
 
 
-def _room_for(base, scenario):
-    request = urllib.request.Request(
-        f"{base}/api/rooms", data=json.dumps({"scenario": scenario}).encode(),
-        headers={"Content-Type": "application/json"}, method="POST")
-    return json.loads(urllib.request.urlopen(request, timeout=10).read())
-
-
 def _play_pause_back_play(page, play_button, back, step_of, playing_of):
     """Play → Pause → back 5 → Play on a page; returns the actions when it paused again."""
     play_button.click()
@@ -82,7 +74,7 @@ def test_play_pause_back_and_play_on_a_preset_give_the_same_run_on_the_play_page
                           playing_of)
     solo_step = solo.evaluate(step_of)
 
-    room = _room_for(play_server, {"protocol": "twopc", "preset": "coordinator-crash"})
+    room = open_room(play_server, {"protocol": "twopc", "preset": "coordinator-crash"})
     teacher = context.new_page()
     page_errors.watch(teacher)
     teacher.goto(room["instructor_url"])

@@ -8,9 +8,10 @@ import urllib.request
 from playwright.sync_api import expect
 
 
-def open_room(base):
+def open_room(base, scenario=None):
+    """A new room (POST /api/rooms) for `scenario` (default: a fresh twopc run)."""
     request = urllib.request.Request(
-        f"{base}/api/rooms", data=json.dumps({"scenario": {"protocol": "twopc"}}).encode(),
+        f"{base}/api/rooms", data=json.dumps({"scenario": scenario or {"protocol": "twopc"}}).encode(),
         headers={"Content-Type": "application/json"}, method="POST")
     return json.loads(urllib.request.urlopen(request, timeout=10).read())
 
@@ -122,12 +123,8 @@ def test_the_instructor_plays_the_room_at_a_chosen_speed_and_the_follower_watche
 
 def test_a_room_shows_the_play_pages_teaching_aids_to_followers_and_the_presenter(
         browser, play_server, page_errors):
-    request = urllib.request.Request(
-        f"{play_server}/api/rooms", data=json.dumps({"scenario": {
-            "protocol": "replication", "preset": "async-follower-stale-read",
-            "cursor": 12}}).encode(),
-        headers={"Content-Type": "application/json"}, method="POST")
-    room = json.loads(urllib.request.urlopen(request, timeout=10).read())
+    room = open_room(play_server, {"protocol": "replication",
+                                   "preset": "async-follower-stale-read", "cursor": 12})
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     follower = context.new_page()
     page_errors.watch(follower)
